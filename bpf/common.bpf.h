@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every ipctrace BPF file shares: configuration, maps and the small
+ * helpers of the hot path.  Maps and rodata are defined __weak here so that
+ * each .bpf.c can include this header and `bpftool gen object` merges the
+ * identical definitions into one.
+ */
+#ifndef IPCTRACE_COMMON_BPF_H
+#define IPCTRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "ipctrace.h"
+
+#define S_IFMT 00170000
+#define S_IFIFO 0010000
+#define PIPEFS_MAGIC 0x50495045
+#define FMODE_WRITE 0x2
+
+/* Set by the loader before load; the verifier prunes what they switch off. */
+const volatile __u32 self_tgid __weak = 0;     /* ipctrace itself: never traced */
+const volatile bool filter_traced __weak = 0;  /* only tgids in the traced map */
+const volatile __u32 mech_mask __weak = ~0u;   /* MECH_BIT() of wanted mechanisms */
+const volatile bool bench_noop __weak = 0;     /* benchmark floor: do nothing */
+
+/* tgids traced in `-- COMMAND` mode: the command and its descendants. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ep_key);
+	__type(value, struct ep_val);
+} endpoints SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct obj_key);
+	__type(value, struct obj_name);
+} objnames SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} stats SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} proc_events SEC(".maps") __weak;
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomic needed */
+}
+
+/*
+ * The cheap early filter: ipctrace's own I/O (its report on a pipe, its
+ * signals to the command) is never traced, and in `-- COMMAND` mode only
+ * the command's process tree is.
+ */
+static __always_inline bool tgid_wanted(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (!filter_traced)
+		return true;
+	return bpf_map_lookup_elem(&traced, &tgid) != NULL;
+}
+
+static __always_inline bool mech_wanted(__u32 mech)
+{
+	return mech_mask & MECH_BIT(mech);
+}
+
+/* start_boottime of the thread group leader: half of a process identity. */
+static __always_inline __u64 task_start_ns(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, group_leader, start_boottime);
+}
+
+/* task->files->fdt->fd[fd], or NULL when fd is out of range. */
+static __always_inline struct file *task_fd_file(struct task_struct *task, __u32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/*
+ * Count one operation of `bytes` on an endpoint: a lookup and atomic adds;
+ * the entry is created (with the comm of its first user) only when missing.
+ */
+static __always_inline void ep_account(const struct ep_key *key, __u64 bytes, __u64 dt)
+{
+	struct ep_val *v = bpf_map_lookup_elem(&endpoints, key);
+
+	if (!v) {
+		struct ep_val init = {};
+
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		bpf_map_update_elem(&endpoints, key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&endpoints, key);
+		if (!v) {
+			stat_inc(STAT_EP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->ops, 1);
+	__sync_fetch_and_add(&v->bytes, bytes);
+	__sync_fetch_and_add(&v->blocked_ns, dt);
+}
+
+#endif /* IPCTRACE_COMMON_BPF_H */

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process lifecycle: fork, exec, exit and comm changes go to userspace on
+ * the proc_events ring buffer (low rate), so the model knows each process's
+ * parent and current name, and when its map entries can be reaped.  In
+ * `-- COMMAND` mode fork also grows the traced set, in the kernel, before
+ * the child can run.
+ */
+#include "common.bpf.h"
+
+static __always_inline void proc_emit(__u32 type, __u32 tgid, __u32 ppid, __u64 start_ns,
+				      int exit_code, const char *comm_kernel)
+{
+	struct ipc_proc_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(STAT_PROC_EV_LOST);
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->ppid = ppid;
+	e->exit_code = exit_code;
+	e->start_ns = start_ns;
+	e->ts = bpf_ktime_get_ns();
+	if (comm_kernel)
+		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm_kernel);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	/* Userspace drains on a timer: no wake-up per process event. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* sched_process_fork(struct task_struct *parent, struct task_struct *child) */
+SEC("raw_tracepoint/sched_process_fork")
+int proc_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (bench_noop)
+		return 0;
+	ctgid = BPF_CORE_READ(child, tgid);
+	if (BPF_CORE_READ(child, pid) != ctgid)
+		return 0; /* a new thread, not a new process */
+	ptgid = BPF_CORE_READ(parent, tgid);
+	/*
+	 * ipctrace's own child is the command: reported (so its parent is
+	 * known) but added to the traced set by ipctrace once it is ready.
+	 */
+	if (ptgid != self_tgid) {
+		if (!tgid_wanted(ptgid))
+			return 0;
+		if (filter_traced && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
+			stat_inc(STAT_TRACED_FULL);
+	}
+	proc_emit(PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, start_boottime), 0, NULL);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int proc_exec(void *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (bench_noop || !tgid_wanted(tgid))
+		return 0;
+	proc_emit(PROC_EXEC, tgid, 0, task_start_ns((struct task_struct *)bpf_get_current_task()),
+		  0, NULL);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int proc_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (bench_noop || !tgid_wanted(tgid))
+		return 0;
+	/* do_exit() drops signal->live before this tracepoint: 0 means the last thread. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	proc_emit(PROC_EXIT, tgid, 0, task_start_ns(task), BPF_CORE_READ(task, exit_code), NULL);
+	if (filter_traced)
+		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}
+
+/* task_rename(struct task_struct *task, const char *comm): prctl(PR_SET_NAME) and friends */
+SEC("raw_tracepoint/task_rename")
+int proc_rename(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	__u32 tgid;
+
+	if (bench_noop)
+		return 0;
+	tgid = BPF_CORE_READ(task, tgid);
+	/* A process's name is its leader's; a thread's own name is not tracked. */
+	if (BPF_CORE_READ(task, pid) != tgid || !tgid_wanted(tgid))
+		return 0;
+	proc_emit(PROC_COMM, tgid, 0, task_start_ns(task), 0, (const char *)ctx->args[1]);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
