@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The IPC model: processes, endpoints, and their join into process-pair
+ * edges.  Pure C, no libbpf: the collector feeds it cumulative counters
+ * read from the BPF maps, and takes snapshots for the renderers.
+ *
+ * Feeding is idempotent: an endpoint/signal observation carries cumulative
+ * values and replaces what the model had for that key.  Deltas exist only
+ * between two snapshots.
+ */
+#ifndef IPCTRACE_MODEL_H
+#define IPCTRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MODEL_COMM_LEN 16
+
+enum model_mech {
+	M_NONE = 0,
+	M_PIPE = 1,
+	M_FIFO = 2,
+	M_SIGNAL = 3,
+	M_MAX,
+};
+
+/* "pipe", "fifo", "signal"; NULL for an unknown value. */
+const char *model_mech_name(int mech);
+/* Parse one mechanism name; returns the enum or -1. */
+int model_mech_parse(const char *name);
+
+/* A process is (pid, start_ns); start_ns is start_boottime in ns. */
+struct proc_ref {
+	uint32_t pid;
+	uint64_t start_ns;
+};
+
+struct model_proc {
+	uint32_t pid;
+	uint32_t ppid;         /* 0 when unknown */
+	uint64_t start_ns;
+	char comm[MODEL_COMM_LEN + 1]; /* NUL-terminated, raw bytes, may be hostile */
+	bool exited;
+	int exit_status;       /* wait status, valid if exited */
+	uint64_t exit_seq;     /* snapshot seq current when the exit was seen */
+};
+
+/* Cumulative counters of one endpoint, as read from the BPF map. */
+struct ep_obs {
+	struct proc_ref proc;
+	int mech;              /* M_PIPE or M_FIFO */
+	int dir;               /* 0 = tx (wrote into the object), 1 = rx */
+	uint64_t obj_a, obj_b; /* object identity (s_dev, i_ino) */
+	uint64_t ops, bytes, blocked_ns;
+	char comm[MODEL_COMM_LEN + 1]; /* comm at first use, fallback name */
+};
+
+/* Cumulative counters of signals from one sender to one target. */
+#define MODEL_SIGRES 5 /* queued, ignored, already pending, overflow, lose_info */
+struct sig_obs {
+	struct proc_ref src;   /* pid 0: the kernel */
+	struct proc_ref dst;
+	int sig;
+	int code;              /* si_code */
+	uint64_t generated;
+	uint64_t result[MODEL_SIGRES];
+	char src_comm[MODEL_COMM_LEN + 1];
+};
+
+/* Cumulative deliveries of one signal number to one process. */
+struct sigdel_obs {
+	struct proc_ref proc;
+	int sig;
+	uint64_t delivered;
+	uint64_t lat_count, lat_sum_ns, lat_max_ns;
+	char comm[MODEL_COMM_LEN + 1];
+};
+
+struct model;
+
+struct model *model_new(void);
+void model_free(struct model *m);
+
+/*
+ * Process lifecycle.  Each call creates the process if unknown.  fork sets
+ * ppid and comm; exec and comm replace comm; exit marks the process exited
+ * (it stays in the model, and is reported, until model_reap()).
+ */
+void model_proc_fork(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
+void model_proc_exec(struct model *m, struct proc_ref p, const char *comm);
+void model_proc_comm(struct model *m, struct proc_ref p, const char *comm);
+void model_proc_exit(struct model *m, struct proc_ref p, int exit_status);
+/* Fill in what is unknown (ppid 0, empty comm) without overriding events. */
+void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
+/* NULL if unknown.  The pointer is valid until the next call that adds a process. */
+const struct model_proc *model_proc_find(const struct model *m, struct proc_ref p);
+
+/* Cumulative observations (replace the previous values for the same key). */
+void model_update_endpoint(struct model *m, const struct ep_obs *o);
+void model_update_signal(struct model *m, const struct sig_obs *o);
+void model_update_sigdel(struct model *m, const struct sigdel_obs *o);
+
+/* Display name of an object, e.g. the FIFO's path.  Copied. */
+void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
+			   const char *name);
+
+/* Lost-event counters, cumulative, shown in every report. */
+struct model_lost {
+	uint64_t events;   /* ring buffer records dropped */
+	uint64_t map_full; /* operations not counted because a map was full */
+};
+void model_set_lost(struct model *m, const struct model_lost *lost);
+
+/* Edge filter from -p / -c: an edge is kept if either end matches. */
+struct model_filter {
+	const uint32_t *pids;
+	int n_pids;
+	const char *const *comms;
+	int n_comms;
+};
+
+struct edge_end {
+	uint32_t pid;
+	uint64_t start_ns;
+	char comm[MODEL_COMM_LEN + 1];
+};
+
+struct edge {
+	int mech;
+	char object[300];      /* "pipe:[8425]", "/tmp/fifo", "SIGUSR1" */
+	bool exact;
+	struct edge_end src, dst;
+	uint64_t msgs, bytes;  /* cumulative */
+	uint64_t d_msgs, d_bytes; /* since the previous snapshot */
+	uint64_t blocked_src_ns, blocked_dst_ns;
+	/* signals only */
+	int sig;
+	int code;
+	uint64_t sig_result[MODEL_SIGRES];
+	bool has_delivery;     /* the target had a single sender of this signal */
+	uint64_t delivered, lat_count, lat_sum_ns, lat_max_ns;
+};
+
+struct snapshot {
+	uint64_t seq;
+	bool final;
+	double elapsed_s;
+	int64_t wall_sec;      /* time(NULL) at the snapshot, for "ts" */
+	double interval_s;     /* elapsed_s minus the previous snapshot's: d_* span this */
+	struct model_lost lost;
+	struct edge *edges;    /* sorted by bytes desc, then msgs desc, then src pid */
+	size_t n_edges;
+	struct model_proc *procs; /* processes that are an end of some edge, by pid */
+	size_t n_procs;
+};
+
+/*
+ * Join endpoints into edges, compute deltas against the previous snapshot,
+ * apply the filter (may be NULL).  seq increments on every call.
+ */
+struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, int64_t wall_sec,
+				const struct model_filter *filter);
+void snapshot_free(struct snapshot *s);
+
+/*
+ * Processes that exited before the latest snapshot was taken: the caller may
+ * delete their BPF map entries.  Their counters stay in the model.
+ * Returns the count written to out (at most max).
+ */
+size_t model_reapable(struct model *m, struct proc_ref *out, size_t max);
+/* Mark as reaped so model_reapable() does not return them again. */
+void model_mark_reaped(struct model *m, struct proc_ref p);
+
+#endif /* IPCTRACE_MODEL_H */
