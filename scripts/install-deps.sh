@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install what building and testing ipctrace needs, on Debian 12 / Ubuntu,
+# only when something is missing (so it is quick and needs no network then).
+set -euo pipefail
+
+pkgs=(make gcc clang libbpf-dev libelf-dev zlib1g-dev libcriterion-dev pkg-config)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# bpftool is its own package on Debian; on Ubuntu it comes with linux-tools.
+if ! command -v bpftool >/dev/null 2>&1 && ! [ -x /usr/sbin/bpftool ]; then
+	missing+=(bpftool)
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run this as root (sudo make ...)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+if ! apt-get install -y -qq "${missing[@]}" >/dev/null; then
+	# Ubuntu has no 'bpftool' package: it lives in linux-tools-<kernel>.
+	rest=("${missing[@]/bpftool/}")
+	apt-get install -y -qq ${rest[@]+"${rest[@]}"} linux-tools-common "linux-tools-$(uname -r)" >/dev/null
+fi

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "ipctrace.h"
+#include "ipctrace.skel.h"
+#include "loader.h"
+#include "model.h"
+
+/* The model's mechanism numbers are the BPF side's: one enum, two spellings. */
+_Static_assert((int)M_PIPE == (int)MECH_PIPE && (int)M_FIFO == (int)MECH_FIFO &&
+	       (int)M_SIGNAL == (int)MECH_SIGNAL,
+	       "model and BPF mechanism numbers differ");
+
+#define BTF_PATH "/sys/kernel/btf/vmlinux"
+#define TRACEFS "/sys/kernel/tracing"
+#define DEBUGFS_TRACING "/sys/kernel/debug/tracing"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct loader {
+	struct ipctrace_bpf *skel;
+	struct bpf_link **links;
+	int n_links;
+	int skipped;
+};
+
+static bool debug_enabled(void)
+{
+	const char *e = getenv("IPCTRACE_DEBUG");
+
+	return e && *e && strcmp(e, "0");
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!debug_enabled())
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool has_events_dir(const char *base)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events", base);
+	return access(path, F_OK) == 0;
+}
+
+/* Where tracefs is, in the order libbpf 1.1 looks (debugfs first). */
+static const char *tracefs_dir(void)
+{
+	if (has_events_dir(DEBUGFS_TRACING))
+		return DEBUGFS_TRACING;
+	if (has_events_dir(TRACEFS))
+		return TRACEFS;
+	return NULL;
+}
+
+static bool has_bpf_caps(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	/* CAP_BPF and CAP_PERFMON live in the second 32-bit word */
+	return (data[1].effective & (1u << (CAP_BPF - 32))) &&
+	       (data[1].effective & (1u << (CAP_PERFMON - 32)));
+}
+
+int loader_check_env(char *msg, size_t len)
+{
+	if (geteuid() != 0 && !has_bpf_caps()) {
+		snprintf(msg, len, "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs: "
+			 "run it with sudo");
+		return -1;
+	}
+	if (access(BTF_PATH, R_OK) != 0) {
+		snprintf(msg, len, "this kernel exposes no BTF (%s: %s); ipctrace needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y", BTF_PATH, strerror(errno));
+		return -1;
+	}
+	if (!tracefs_dir()) {
+		/* Tracepoint ids come from tracefs; a fresh machine may not have it mounted. */
+		if (mount("nodev", TRACEFS, "tracefs", 0, NULL) != 0 || !has_events_dir(TRACEFS)) {
+			snprintf(msg, len, "tracefs is not mounted and mounting it failed (%s): "
+				 "run 'mount -t tracefs nodev %s' as root", strerror(errno), TRACEFS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Which mechanisms a program serves, by its name prefix; 0 = always needed. */
+static uint32_t prog_mechs(const char *name)
+{
+	if (!strncmp(name, "pipe_", 5))
+		return (1u << M_PIPE) | (1u << M_FIFO);
+	if (!strncmp(name, "sig_", 4))
+		return 1u << M_SIGNAL;
+	return 0;
+}
+
+/* "tracepoint/syscalls/sys_enter_read" -> events/syscalls/sys_enter_read */
+static bool hook_exists(const struct bpf_program *prog, char *hook, size_t len)
+{
+	const char *sec = bpf_program__section_name(prog), *dir = tracefs_dir();
+	char path[512];
+	glob_t g;
+	bool found;
+
+	if (!strncmp(sec, "tracepoint/", 11)) {
+		snprintf(hook, len, "%s", sec + 11);
+		if (!dir)
+			return false;
+		snprintf(path, sizeof(path), "%s/events/%s/id", dir, sec + 11);
+		return access(path, F_OK) == 0;
+	}
+	if (!strncmp(sec, "raw_tracepoint/", 15)) {
+		snprintf(hook, len, "%s", sec + 15);
+		if (!dir)
+			return false;
+		snprintf(path, sizeof(path), "%s/events/*/%s", dir, sec + 15);
+		found = glob(path, GLOB_NOSORT, NULL, &g) == 0;
+		if (found) {
+			/* name it as category:event, like the classic ones */
+			const char *ev = g.gl_pathv[0] + strlen(dir) + strlen("/events/");
+			snprintf(hook, len, "%s (raw)", ev);
+		}
+		globfree(&g);
+		return found;
+	}
+	snprintf(hook, len, "%s", sec);
+	return true;
+}
+
+static void configure(struct ipctrace_bpf *skel, const struct loader_cfg *cfg)
+{
+	skel->rodata->self_tgid = cfg->self_tgid;
+	skel->rodata->filter_traced = cfg->filter_traced;
+	skel->rodata->mech_mask = cfg->mech_mask;
+	skel->rodata->bench_noop = cfg->bench_noop;
+}
+
+struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
+{
+	struct bpf_program *prog;
+	struct loader *ld;
+	char hook[256];
+	int err, n = 0;
+
+	libbpf_set_print(libbpf_print);
+	ld = calloc(1, sizeof(*ld));
+	if (!ld) {
+		snprintf(msg, len, "out of memory");
+		return NULL;
+	}
+	ld->skel = ipctrace_bpf__open();
+	if (!ld->skel) {
+		snprintf(msg, len, "opening the BPF object failed: %s", strerror(errno));
+		goto fail;
+	}
+	configure(ld->skel, cfg);
+
+	bpf_object__for_each_program(prog, ld->skel->obj) {
+		uint32_t m = prog_mechs(bpf_program__name(prog));
+
+		n++;
+		if (m && !(m & cfg->mech_mask)) {
+			bpf_program__set_autoload(prog, false);
+			continue;
+		}
+		if (!hook_exists(prog, hook, sizeof(hook))) {
+			fprintf(stderr, "ipctrace: warning: this kernel has no %s; %s is not traced\n",
+				hook, bpf_program__name(prog));
+			bpf_program__set_autoload(prog, false);
+			ld->skipped++;
+		}
+	}
+
+	err = ipctrace_bpf__load(ld->skel);
+	if (err) {
+		snprintf(msg, len, "loading the BPF programs failed: %s (IPCTRACE_DEBUG=1 shows "
+			 "libbpf's log)", strerror(-err));
+		goto fail;
+	}
+
+	ld->links = calloc(n, sizeof(*ld->links));
+	if (!ld->links) {
+		snprintf(msg, len, "out of memory");
+		goto fail;
+	}
+	bpf_object__for_each_program(prog, ld->skel->obj) {
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			hook_exists(prog, hook, sizeof(hook));
+			snprintf(msg, len, "attaching to %s failed: %s (IPCTRACE_DEBUG=1 shows "
+				 "libbpf's log)", hook, strerror(-err));
+			goto fail;
+		}
+		ld->links[ld->n_links++] = link;
+	}
+	return ld;
+fail:
+	loader_stop(ld);
+	return NULL;
+}
+
+void loader_maps(const struct loader *ld, struct loader_maps *maps)
+{
+	maps->endpoints = bpf_map__fd(ld->skel->maps.endpoints);
+	maps->objnames = bpf_map__fd(ld->skel->maps.objnames);
+	maps->sigs = bpf_map__fd(ld->skel->maps.sigs);
+	maps->sigdels = bpf_map__fd(ld->skel->maps.sigdels);
+	maps->stats = bpf_map__fd(ld->skel->maps.stats);
+	maps->traced = bpf_map__fd(ld->skel->maps.traced);
+	maps->proc_events = bpf_map__fd(ld->skel->maps.proc_events);
+}
+
+int loader_trace_pid(struct loader *ld, uint32_t tgid)
+{
+	__u8 one = 1;
+
+	return bpf_map_update_elem(bpf_map__fd(ld->skel->maps.traced), &tgid, &one, BPF_ANY);
+}
+
+int loader_skipped(const struct loader *ld)
+{
+	return ld->skipped;
+}
+
+void loader_stop(struct loader *ld)
+{
+	if (!ld)
+		return;
+	for (int i = 0; i < ld->n_links; i++)
+		bpf_link__destroy(ld->links[i]);
+	free(ld->links);
+	ipctrace_bpf__destroy(ld->skel);
+	free(ld);
+}
+
+int loader_check_report(FILE *out)
+{
+	struct loader_cfg cfg = { .mech_mask = ~0u, .self_tgid = getpid() };
+	struct bpf_program *prog;
+	struct ipctrace_bpf *skel;
+	struct loader *ld;
+	struct utsname u;
+	char msg[512], hook[256];
+	const char *dir;
+	int missing = 0;
+
+	uname(&u);
+	fprintf(out, "kernel      %s %s\n", u.release, u.machine);
+	fprintf(out, "privileges  %s\n", geteuid() == 0 ? "root" :
+		has_bpf_caps() ? "CAP_BPF + CAP_PERFMON" : "insufficient (run with sudo)");
+	fprintf(out, "BTF         %s: %s\n", BTF_PATH, access(BTF_PATH, R_OK) ? "missing" : "present");
+	if (loader_check_env(msg, sizeof(msg))) {
+		fprintf(out, "environment NOT READY: %s\n", msg);
+		return 1;
+	}
+	dir = tracefs_dir();
+	fprintf(out, "tracefs     %s\n", dir ? dir : "not mounted");
+
+	fprintf(out, "hooks:\n");
+	libbpf_set_print(libbpf_print);
+	skel = ipctrace_bpf__open();
+	if (!skel) {
+		fprintf(out, "opening the BPF object failed: %s\n", strerror(errno));
+		return 1;
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *name = bpf_program__name(prog);
+		uint32_t m = prog_mechs(name);
+		bool ok = hook_exists(prog, hook, sizeof(hook));
+
+		missing += !ok;
+		fprintf(out, "  %-8s %-40s %s\n",
+			m == 0 ? "process" : m & (1u << M_SIGNAL) ? "signal" : "pipe,fifo",
+			hook, ok ? "yes" : "MISSING");
+	}
+	ipctrace_bpf__destroy(skel);
+
+	ld = loader_start(&cfg, msg, sizeof(msg));
+	if (!ld) {
+		fprintf(out, "load+attach FAILED: %s\n", msg);
+		return 1;
+	}
+	fprintf(out, "load+attach ok (%d programs attached%s)\n", ld->n_links,
+		missing ? ", missing hooks skipped" : "");
+	fprintf(out, "mechanisms  pipe fifo signal: %s\n", missing ? "partial" : "all supported");
+	fprintf(out, "not yet in this version: unix tcp udp mq msg shm sem\n");
+	loader_stop(ld);
+	return 0;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What /proc says about processes that predate ipctrace. */
+#ifndef IPCTRACE_PROCFS_H
+#define IPCTRACE_PROCFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * Read /proc/PID/stat; succeed only if it is the same process, i.e. its
+ * starttime (clock ticks) matches start_ns (start_boottime, the clock
+ * /proc derives starttime from).  comm must hold 17 bytes.
+ */
+bool procfs_lookup(uint32_t pid, uint64_t start_ns, uint32_t *ppid, char *comm);
+/* Whether a process with this pid exists now. */
+bool procfs_pid_exists(uint32_t pid);
+
+#endif
