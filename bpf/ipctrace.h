@@ -20,6 +20,15 @@ enum ipc_mech {
 	MECH_PIPE = 1,
 	MECH_FIFO = 2,
 	MECH_SIGNAL = 3,
+	MECH_UNIX_STREAM = 4,
+	MECH_UNIX_DGRAM = 5,
+	MECH_UNIX_SEQPACKET = 6,
+	MECH_TCP = 7,
+	MECH_UDP = 8,
+	MECH_MQ = 9,
+	MECH_MSG = 10,
+	MECH_SHM = 11,
+	MECH_SEM = 12,
 	MECH_MAX,
 };
 
@@ -64,15 +73,22 @@ struct ep_val {
 	char comm[IPC_COMM_LEN]; /* comm when the entry was created */
 };
 
-/* Path of a FIFO inode, leaf first, relative to the root of its mount tree. */
+/*
+ * Display name of an object (a FIFO's path, ...): path components, leaf
+ * first, relative to the root of the mount tree; or, with depth 1 and
+ * raw set, one name used as it is.
+ */
 struct obj_key {
 	__u64 obj_a;
 	__u64 obj_b;
 };
 
 struct obj_name {
-	__u32 depth; /* components filled, leaf first */
-	__u32 truncated; /* 1 if the walk stopped before the root */
+	__u32 depth;     /* components filled, leaf first */
+	__u8 truncated;  /* 1 if the walk stopped before the root */
+	__u8 mech;       /* enum ipc_mech of the object */
+	__u8 raw;        /* comp[0] is the whole name, not a path component */
+	__u8 pad;
 	char comp[IPC_PATH_DEPTH][IPC_NAME_LEN];
 };
 

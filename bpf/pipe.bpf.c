@@ -52,6 +52,8 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 		return;
 	n->depth = 0;
 	n->truncated = 1;
+	n->mech = MECH_FIFO;
+	n->raw = 0;
 	d = BPF_CORE_READ(file, f_path.dentry);
 	mnt = (void *)BPF_CORE_READ(file, f_path.mnt) - bpf_core_field_offset(struct mount, mnt);
 

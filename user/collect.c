@@ -154,6 +154,11 @@ static void read_objnames(struct collector *c)
 		if (bpf_map_lookup_elem(c->maps.objnames, &key, &n))
 			continue;
 		path[0] = '\0';
+		if (n.raw && n.depth == 1) {
+			n.comp[0][IPC_NAME_LEN - 1] = '\0';
+			model_set_object_name(c->model, n.mech, key.obj_a, key.obj_b, n.comp[0]);
+			continue;
+		}
 		if (n.truncated)
 			len += snprintf(path + len, sizeof(path) - len, "...");
 		for (int i = (int)n.depth - 1; i >= 0 && i < IPC_PATH_DEPTH; i--) {
@@ -162,7 +167,7 @@ static void read_objnames(struct collector *c)
 			if (len >= sizeof(path))
 				break;
 		}
-		model_set_object_name(c->model, M_FIFO, key.obj_a, key.obj_b, path);
+		model_set_object_name(c->model, n.mech, key.obj_a, key.obj_b, path);
 	}
 }
 

@@ -107,14 +107,35 @@ int loader_check_env(char *msg, size_t len)
 	return 0;
 }
 
-/* Which mechanisms a program serves, by its name prefix; 0 = always needed. */
+#define BIT(m) (1u << (m))
+
+/*
+ * Which mechanisms a program serves, by its name prefix.  A program whose
+ * mechanisms are all deselected is not loaded; mask 0 means always needed.
+ */
+static const struct {
+	const char *prefix;
+	uint32_t mask;
+	const char *label;
+} prog_groups[] = {
+	{ "pipe_", BIT(M_PIPE) | BIT(M_FIFO), "pipe,fifo" },
+	{ "sig_", BIT(M_SIGNAL), "signal" },
+	{ "proc_", 0, "process" },
+};
+
+static int prog_group(const char *name)
+{
+	for (size_t i = 0; i < sizeof(prog_groups) / sizeof(*prog_groups); i++)
+		if (!strncmp(name, prog_groups[i].prefix, strlen(prog_groups[i].prefix)))
+			return i;
+	return -1;
+}
+
 static uint32_t prog_mechs(const char *name)
 {
-	if (!strncmp(name, "pipe_", 5))
-		return (1u << M_PIPE) | (1u << M_FIFO);
-	if (!strncmp(name, "sig_", 4))
-		return 1u << M_SIGNAL;
-	return 0;
+	int g = prog_group(name);
+
+	return g < 0 ? 0 : prog_groups[g].mask;
 }
 
 /* "tracepoint/syscalls/sys_enter_read" -> events/syscalls/sys_enter_read */
@@ -292,14 +313,12 @@ int loader_check_report(FILE *out)
 		return 1;
 	}
 	bpf_object__for_each_program(prog, skel->obj) {
-		const char *name = bpf_program__name(prog);
-		uint32_t m = prog_mechs(name);
+		int g = prog_group(bpf_program__name(prog));
 		bool ok = hook_exists(prog, hook, sizeof(hook));
 
 		missing += !ok;
-		fprintf(out, "  %-8s %-40s %s\n",
-			m == 0 ? "process" : m & (1u << M_SIGNAL) ? "signal" : "pipe,fifo",
-			hook, ok ? "yes" : "MISSING");
+		fprintf(out, "  %-10s %-40s %s\n", g < 0 ? "?" : prog_groups[g].label, hook,
+			ok ? "yes" : "MISSING");
 	}
 	ipctrace_bpf__destroy(skel);
 
@@ -310,8 +329,8 @@ int loader_check_report(FILE *out)
 	}
 	fprintf(out, "load+attach ok (%d programs attached%s)\n", ld->n_links,
 		missing ? ", missing hooks skipped" : "");
-	fprintf(out, "mechanisms  pipe fifo signal: %s\n", missing ? "partial" : "all supported");
-	fprintf(out, "not yet in this version: unix tcp udp mq msg shm sem\n");
+	fprintf(out, "status      %s\n", missing ? "some hooks missing: their mechanisms are "
+		"partly traced" : "every hook of this build is supported");
 	loader_stop(ld);
 	return 0;
 }

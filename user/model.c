@@ -188,6 +188,15 @@ static const char *const mech_names[M_MAX] = {
 	[M_PIPE] = "pipe",
 	[M_FIFO] = "fifo",
 	[M_SIGNAL] = "signal",
+	[M_UNIX_STREAM] = "unix_stream",
+	[M_UNIX_DGRAM] = "unix_dgram",
+	[M_UNIX_SEQPACKET] = "unix_seqpacket",
+	[M_TCP] = "tcp",
+	[M_UDP] = "udp",
+	[M_MQ] = "mq",
+	[M_MSG] = "msg",
+	[M_SHM] = "shm",
+	[M_SEM] = "sem",
 };
 
 const char *model_mech_name(int mech)

@@ -22,10 +22,19 @@ enum model_mech {
 	M_PIPE = 1,
 	M_FIFO = 2,
 	M_SIGNAL = 3,
+	M_UNIX_STREAM = 4,
+	M_UNIX_DGRAM = 5,
+	M_UNIX_SEQPACKET = 6,
+	M_TCP = 7,
+	M_UDP = 8,
+	M_MQ = 9,
+	M_MSG = 10,
+	M_SHM = 11,
+	M_SEM = 12,
 	M_MAX,
 };
 
-/* "pipe", "fifo", "signal"; NULL for an unknown value. */
+/* "pipe", "fifo", "signal", "unix_stream", ...; NULL for an unknown value. */
 const char *model_mech_name(int mech);
 /* Parse one mechanism name; returns the enum or -1. */
 int model_mech_parse(const char *name);

@@ -12,10 +12,40 @@
 #include "model.h"
 #include "opts.h"
 
-/* Mechanisms of DESIGN.md §4 that this version does not trace yet. */
-static const char *const planned_mechs[] = {
-	"unix", "tcp", "udp", "mq", "msg", "shm", "sem",
+#define BIT(m) (1u << (m))
+
+/* -m names (DESIGN.md §4); "unix" stands for the three unix socket types. */
+static const struct {
+	const char *name;
+	uint32_t mask;
+} mech_opts[] = {
+	{ "pipe", BIT(M_PIPE) },
+	{ "fifo", BIT(M_FIFO) },
+	{ "unix", BIT(M_UNIX_STREAM) | BIT(M_UNIX_DGRAM) | BIT(M_UNIX_SEQPACKET) },
+	{ "tcp", BIT(M_TCP) },
+	{ "udp", BIT(M_UDP) },
+	{ "mq", BIT(M_MQ) },
+	{ "msg", BIT(M_MSG) },
+	{ "shm", BIT(M_SHM) },
+	{ "sem", BIT(M_SEM) },
+	{ "signal", BIT(M_SIGNAL) },
 };
+
+/* What this build traces; the other names are known but refused. */
+#define IMPLEMENTED_MECHS (BIT(M_PIPE) | BIT(M_FIFO) | BIT(M_SIGNAL))
+
+static void available_mechs(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(mech_opts) / sizeof(*mech_opts); i++) {
+		if ((mech_opts[i].mask & IMPLEMENTED_MECHS) != mech_opts[i].mask)
+			continue;
+		used += snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+				 used ? "," : "", mech_opts[i].name);
+	}
+}
 
 static const char usage[] =
 "Usage: ipctrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -116,36 +146,36 @@ static int add_comm(struct opts *o, const char *name, FILE *err)
 
 static int parse_mechs(struct opts *o, const char *list, FILE *err)
 {
-	char *copy = strdup(list), *tok, *save = NULL;
+	char *copy = strdup(list), *tok, *save = NULL, avail[128];
 	int ret = 0;
 
 	if (!copy)
 		return -1;
+	available_mechs(avail, sizeof(avail));
 	o->mech_mask = 0;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int m = model_mech_parse(tok);
+		size_t i;
 
-		if (m > 0 && m != M_NONE) {
-			o->mech_mask |= 1u << m;
-			continue;
+		for (i = 0; i < sizeof(mech_opts) / sizeof(*mech_opts); i++)
+			if (!strcmp(tok, mech_opts[i].name))
+				break;
+		if (i == sizeof(mech_opts) / sizeof(*mech_opts)) {
+			fprintf(err, "ipctrace: unknown mechanism '%s' (available: %s)\n", tok, avail);
+			ret = -1;
+			break;
 		}
-		for (size_t i = 0; i < sizeof(planned_mechs) / sizeof(*planned_mechs); i++) {
-			if (!strcmp(tok, planned_mechs[i])) {
-				fprintf(err, "ipctrace: mechanism '%s' is not traced by this version "
-					"(available: pipe,fifo,signal)\n", tok);
-				ret = -1;
-				goto out;
-			}
+		if ((mech_opts[i].mask & IMPLEMENTED_MECHS) != mech_opts[i].mask) {
+			fprintf(err, "ipctrace: mechanism '%s' is not traced by this version "
+				"(available: %s)\n", tok, avail);
+			ret = -1;
+			break;
 		}
-		fprintf(err, "ipctrace: unknown mechanism '%s' (available: pipe,fifo,signal)\n", tok);
-		ret = -1;
-		goto out;
+		o->mech_mask |= mech_opts[i].mask;
 	}
-	if (!o->mech_mask) {
+	if (!ret && !o->mech_mask) {
 		fprintf(err, "ipctrace: -m needs at least one mechanism\n");
 		ret = -1;
 	}
-out:
 	free(copy);
 	return ret;
 }
@@ -176,7 +206,7 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 
 	memset(o, 0, sizeof(*o));
 	o->format = FMT_TABLE;
-	o->mech_mask = (1u << M_PIPE) | (1u << M_FIFO) | (1u << M_SIGNAL);
+	o->mech_mask = IMPLEMENTED_MECHS;
 
 	optind = 0; /* full reset, so tests can parse more than once */
 	opterr = 0;

@@ -57,7 +57,8 @@ Test(model, mech_names)
 	cr_expect_null(model_mech_name(M_NONE));
 	cr_expect_null(model_mech_name(M_MAX));
 	cr_expect_eq(model_mech_parse("fifo"), M_FIFO);
-	cr_expect_eq(model_mech_parse("tcp"), -1);
+	cr_expect_eq(model_mech_parse("unix_dgram"), M_UNIX_DGRAM);
+	cr_expect_eq(model_mech_parse("carrier-pigeon"), -1);
 	cr_expect_eq(model_mech_parse(NULL), -1);
 }
 
