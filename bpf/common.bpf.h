@@ -24,6 +24,12 @@ const volatile __u32 self_tgid __weak = 0;     /* ipctrace itself: never traced 
 const volatile bool filter_traced __weak = 0;  /* only tgids in the traced map */
 const volatile __u32 mech_mask __weak = ~0u;   /* MECH_BIT() of wanted mechanisms */
 const volatile bool bench_noop __weak = 0;     /* benchmark floor: do nothing */
+/*
+ * Probed at start-up: tracepoint programs may use task storage and the BTF
+ * task pointer (plain loads instead of one helper call per field).  Kernels
+ * without them take the map-and-probe-read path.
+ */
+const volatile bool fast_task __weak = 0;
 
 /* tgids traced in `-- COMMAND` mode: the command and its descendants. */
 struct {
@@ -92,6 +98,13 @@ static __always_inline __u64 task_start_ns(struct task_struct *task)
 	return BPF_CORE_READ(task, group_leader, start_boottime);
 }
 
+static __always_inline __u64 current_start_ns(void)
+{
+	if (fast_task)
+		return bpf_get_current_task_btf()->group_leader->start_boottime;
+	return task_start_ns((struct task_struct *)bpf_get_current_task());
+}
+
 /* task->files->fdt->fd[fd], or NULL when fd is out of range. */
 static __always_inline struct file *task_fd_file(struct task_struct *task, __u32 fd)
 {
@@ -104,6 +117,34 @@ static __always_inline struct file *task_fd_file(struct task_struct *task, __u32
 	fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	return file;
+}
+
+/*
+ * fast_task only: fd's file in a BTF task's table.  Everything up to the
+ * table is a plain load; the slot itself is not typed for the verifier, so
+ * it takes one probe read.  (bpf_rdonly_cast() would type it, but libbpf
+ * 1.1's static linker cannot link kfunc externs.)
+ */
+static __always_inline struct file *task_btf_fd_file(struct task_struct *task, __u32 fd)
+{
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds;
+	struct file *file = NULL;
+
+	/* a NULL files (exiting task) reads as 0 here: max_fds 0 */
+	if (fd >= fdt->max_fds)
+		return NULL;
+	fds = fdt->fd;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* The current task's file for fd: task_fd_file() with plain loads where possible. */
+static __always_inline struct file *current_fd_file(__u32 fd)
+{
+	if (fast_task)
+		return task_btf_fd_file(bpf_get_current_task_btf(), fd);
+	return task_fd_file((struct task_struct *)bpf_get_current_task(), fd);
 }
 
 /*

@@ -17,7 +17,19 @@ struct pipe_stash {
 	__u8 pad[6];
 };
 
-/* A thread killed mid-syscall never reaches sys_exit: LRU keeps this bounded. */
+/*
+ * The syscall in progress, per thread: in task storage when the kernel
+ * allows it from tracepoints (freed with the task, no hashing), else in an
+ * LRU hash (a thread killed mid-syscall never reaches sys_exit: LRU keeps
+ * that bounded).  The loader turns the unused one into a 1-entry array.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pipe_stash);
+} pipe_tstash SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -82,9 +94,9 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 }
 
 /* Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech. */
-static __always_inline __u8 pipe_resolve(struct task_struct *task, __u32 fd, struct obj_key *ok)
+static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok)
 {
-	struct file *file = task_fd_file(task, fd);
+	struct super_block *sb;
 	struct inode *inode;
 	__u8 mech;
 
@@ -93,58 +105,89 @@ static __always_inline __u8 pipe_resolve(struct task_struct *task, __u32 fd, str
 	inode = BPF_CORE_READ(file, f_inode);
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
 		return 0;
-	mech = BPF_CORE_READ(inode, i_sb, s_magic) == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
+	sb = BPF_CORE_READ(inode, i_sb);
+	mech = BPF_CORE_READ(sb, s_magic) == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
 	if (!mech_wanted(mech))
 		return 0;
-	ok->obj_a = BPF_CORE_READ(inode, i_sb, s_dev);
+	ok->obj_a = BPF_CORE_READ(sb, s_dev);
 	ok->obj_b = BPF_CORE_READ(inode, i_ino);
 	if (mech == MECH_FIFO)
 		fifo_record_name(file, ok);
 	return mech;
 }
 
-/* fd_in is read from, fd_out written to; -1 for none.  Caller filtered. */
-static __always_inline int pipe_stash_fds(struct task_struct *task, __u64 id, int fd_in, int fd_out)
+/*
+ * in is read from, out written to; NULL for none.  Caller filtered.  task
+ * is the current task as a BTF pointer with fast_task, else NULL.
+ */
+static __always_inline int pipe_stash_files(struct task_struct *task, __u64 id, struct file *in,
+					    struct file *out)
 {
-	struct pipe_stash st = {};
+	struct pipe_stash st = {}, *slot;
 
-	if (fd_in >= 0)
-		st.mech_in = pipe_resolve(task, fd_in, &st.in);
-	if (fd_out >= 0)
-		st.mech_out = pipe_resolve(task, fd_out, &st.out);
+	st.mech_in = pipe_resolve(in, &st.in);
+	st.mech_out = pipe_resolve(out, &st.out);
 	if (!st.mech_in && !st.mech_out)
 		return 0;
-	st.start_ns = task_start_ns(task);
 	st.ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
-		stat_inc(STAT_STASH_FULL);
+	if (fast_task) {
+		st.start_ns = task->group_leader->start_boottime;
+		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (slot)
+			*slot = st;
+		else
+			stat_inc(STAT_STASH_FULL);
+	} else {
+		st.start_ns = current_start_ns();
+		if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
+			stat_inc(STAT_STASH_FULL);
+	}
 	return 0;
 }
 
 static __always_inline int pipe_enter(int fd_in, int fd_out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	__u64 id;
 
-	if (bench_noop || !tgid_wanted(id >> 32))
+	if (bench_noop)
 		return 0;
-	return pipe_stash_fds((struct task_struct *)bpf_get_current_task(), id, fd_in, fd_out);
+	if (fast_task) {
+		/* one helper call; pid/tgid and the fd table are plain loads */
+		task = bpf_get_current_task_btf();
+		if (!tgid_wanted(task->tgid))
+			return 0;
+		return pipe_stash_files(task, 0, fd_in >= 0 ? task_btf_fd_file(task, fd_in) : NULL,
+					fd_out >= 0 ? task_btf_fd_file(task, fd_out) : NULL);
+	}
+	id = bpf_get_current_pid_tgid();
+	if (!tgid_wanted(id >> 32))
+		return 0;
+	return pipe_stash_files(NULL, id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
+				fd_out >= 0 ? current_fd_file(fd_out) : NULL);
 }
 
 static __always_inline int pipe_exit(long ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *task = NULL;
 	struct pipe_stash *st;
 	struct ep_key key = {};
-	__u64 dt;
+	__u64 id = 0, dt;
 
 	if (bench_noop)
 		return 0;
-	st = bpf_map_lookup_elem(&pipe_stash, &id);
-	if (!st)
+	if (fast_task) {
+		task = bpf_get_current_task_btf();
+		st = bpf_task_storage_get(&pipe_tstash, task, 0, 0);
+	} else {
+		id = bpf_get_current_pid_tgid();
+		st = bpf_map_lookup_elem(&pipe_stash, &id);
+	}
+	if (!st || !st->ts)
 		return 0;
 	if (ret > 0) {
 		dt = bpf_ktime_get_ns() - st->ts;
-		key.tgid = id >> 32;
+		key.tgid = fast_task ? task->tgid : id >> 32;
 		key.start_ns = st->start_ns;
 		if (st->mech_in) {
 			key.mech = st->mech_in;
@@ -161,7 +204,10 @@ static __always_inline int pipe_exit(long ret)
 			ep_account(&key, ret, dt);
 		}
 	}
-	bpf_map_delete_elem(&pipe_stash, &id);
+	if (fast_task)
+		st->ts = 0; /* consumed; the storage itself lives as long as the thread */
+	else
+		bpf_map_delete_elem(&pipe_stash, &id);
 	return 0;
 }
 
@@ -224,19 +270,18 @@ int pipe_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_vmsplice")
 int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = fast_task ? bpf_get_current_task_btf() : NULL;
 	__u64 id = bpf_get_current_pid_tgid();
-	int fd = ctx->args[0];
 	struct file *file;
 
 	if (bench_noop || !tgid_wanted(id >> 32))
 		return 0;
-	file = task_fd_file(task, fd);
+	file = current_fd_file(ctx->args[0]);
 	if (!file)
 		return 0;
 	if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE)
-		return pipe_stash_fds(task, id, -1, fd);
-	return pipe_stash_fds(task, id, fd, -1);
+		return pipe_stash_files(task, id, NULL, file);
+	return pipe_stash_files(task, id, file, NULL);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")

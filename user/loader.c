@@ -171,12 +171,49 @@ static bool hook_exists(const struct bpf_program *prog, char *hook, size_t len)
 	return true;
 }
 
+/*
+ * Task storage and bpf_get_current_task_btf() from tracepoint programs make
+ * the per-syscall stash and the fd walk much cheaper; older kernels refuse
+ * them, so ask before loading.
+ */
+static bool probe_fast_task(void)
+{
+	/* IPCTRACE_SLOW_PATH=1 forces the fallback, so tests cover both paths */
+	const char *force = getenv("IPCTRACE_SLOW_PATH");
+
+	if (force && *force && strcmp(force, "0"))
+		return false;
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) == 1 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get,
+				       NULL) == 1 &&
+	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+				       NULL) == 1;
+}
+
+/*
+ * A map the chosen path never touches still has to be created: make it
+ * tiny, and turn a task storage (which an old kernel cannot create) into an
+ * array with the same int key.
+ */
+static void shrink_map(struct bpf_map *map)
+{
+	if (bpf_map__type(map) == BPF_MAP_TYPE_TASK_STORAGE) {
+		bpf_map__set_type(map, BPF_MAP_TYPE_ARRAY);
+		bpf_map__set_map_flags(map, 0);
+	}
+	bpf_map__set_max_entries(map, 1);
+}
+
 static void configure(struct ipctrace_bpf *skel, const struct loader_cfg *cfg)
 {
+	bool fast = probe_fast_task();
+
 	skel->rodata->self_tgid = cfg->self_tgid;
 	skel->rodata->filter_traced = cfg->filter_traced;
 	skel->rodata->mech_mask = cfg->mech_mask;
 	skel->rodata->bench_noop = cfg->bench_noop;
+	skel->rodata->fast_task = fast;
+	shrink_map(fast ? skel->maps.pipe_stash : skel->maps.pipe_tstash);
 }
 
 struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
@@ -304,6 +341,8 @@ int loader_check_report(FILE *out)
 	}
 	dir = tracefs_dir();
 	fprintf(out, "tracefs     %s\n", dir ? dir : "not mounted");
+	fprintf(out, "fast path   task storage + BTF task pointer in tracepoints: %s\n",
+		probe_fast_task() ? "yes" : "no (map + probe-read fallback)");
 
 	fprintf(out, "hooks:\n");
 	libbpf_set_print(libbpf_print);
