@@ -139,6 +139,60 @@ static __always_inline struct file *task_btf_fd_file(struct task_struct *task, _
 	return file;
 }
 
+/*
+ * What the hot path needs of an inode and of its superblock, one probe
+ * read each instead of one per field: i_mode, i_sb and i_ino sit in the
+ * first 72 bytes of struct inode, s_dev and s_magic in the first 104 of
+ * struct super_block (6.x).  Should a kernel move them further, the CO-RE
+ * offsets say so and the field-by-field reads are used.
+ */
+#define FACTS_WORDS 16 /* __u64 words read from each struct */
+
+struct inode_facts {
+	__u64 ino;
+	struct super_block *sb;
+	__u16 mode;
+};
+
+static __always_inline int inode_facts(struct inode *inode, struct inode_facts *f)
+{
+	__u32 o_mode = bpf_core_field_offset(struct inode, i_mode);
+	__u32 o_sb = bpf_core_field_offset(struct inode, i_sb);
+	__u32 o_ino = bpf_core_field_offset(struct inode, i_ino);
+	__u64 buf[FACTS_WORDS];
+
+	if (o_mode + 2 > sizeof(buf) || o_sb + 8 > sizeof(buf) || o_ino + 8 > sizeof(buf)) {
+		f->mode = BPF_CORE_READ(inode, i_mode);
+		f->ino = BPF_CORE_READ(inode, i_ino);
+		f->sb = BPF_CORE_READ(inode, i_sb);
+		return 0;
+	}
+	if (bpf_probe_read_kernel(buf, sizeof(buf), inode))
+		return -1;
+	f->mode = *(__u16 *)((void *)buf + o_mode);
+	f->ino = *(__u64 *)((void *)buf + o_ino);
+	f->sb = *(struct super_block **)((void *)buf + o_sb);
+	return 0;
+}
+
+static __always_inline int sb_facts(struct super_block *sb, __u32 *s_dev, __u64 *s_magic)
+{
+	__u32 o_dev = bpf_core_field_offset(struct super_block, s_dev);
+	__u32 o_magic = bpf_core_field_offset(struct super_block, s_magic);
+	__u64 buf[FACTS_WORDS];
+
+	if (o_dev + 4 > sizeof(buf) || o_magic + 8 > sizeof(buf)) {
+		*s_dev = BPF_CORE_READ(sb, s_dev);
+		*s_magic = BPF_CORE_READ(sb, s_magic);
+		return 0;
+	}
+	if (bpf_probe_read_kernel(buf, sizeof(buf), sb))
+		return -1;
+	*s_dev = *(__u32 *)((void *)buf + o_dev);
+	*s_magic = *(__u64 *)((void *)buf + o_magic);
+	return 0;
+}
+
 /* The current task's file for fd: task_fd_file() with plain loads where possible. */
 static __always_inline struct file *current_fd_file(__u32 fd)
 {

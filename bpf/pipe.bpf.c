@@ -96,21 +96,20 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 /* Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech. */
 static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok)
 {
-	struct super_block *sb;
-	struct inode *inode;
+	struct inode_facts in;
+	__u64 magic;
+	__u32 dev;
 	__u8 mech;
 
-	if (!file)
+	if (!file || inode_facts(BPF_CORE_READ(file, f_inode), &in))
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFIFO)
+	if ((in.mode & S_IFMT) != S_IFIFO || sb_facts(in.sb, &dev, &magic))
 		return 0;
-	sb = BPF_CORE_READ(inode, i_sb);
-	mech = BPF_CORE_READ(sb, s_magic) == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
+	mech = magic == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
 	if (!mech_wanted(mech))
 		return 0;
-	ok->obj_a = BPF_CORE_READ(sb, s_dev);
-	ok->obj_b = BPF_CORE_READ(inode, i_ino);
+	ok->obj_a = dev;
+	ok->obj_b = in.ino;
 	if (mech == MECH_FIFO)
 		fifo_record_name(file, ok);
 	return mech;
