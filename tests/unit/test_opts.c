@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Option parsing: what runs, and the one-line errors for what does not. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+#include "opts.h"
+
+struct parsed {
+	struct opts o;
+	int ret;
+	char *out, *err;
+};
+
+/* Parse a NULL-terminated argument list; stdout/stderr captured. */
+static struct parsed parse(bool tty, const char *first, ...)
+{
+	static char *argv[32];
+	struct parsed p = {};
+	size_t outlen, errlen;
+	FILE *out, *err;
+	va_list ap;
+	int argc = 0;
+
+	argv[argc++] = "ipctrace";
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+
+	out = open_memstream(&p.out, &outlen);
+	err = open_memstream(&p.err, &errlen);
+	p.ret = opts_parse(&p.o, argc, argv, tty, out, err);
+	fclose(out);
+	fclose(err);
+	return p;
+}
+
+static void done(struct parsed *p)
+{
+	if (p->ret == 0)
+		opts_free(&p->o);
+	free(p->out);
+	free(p->err);
+}
+
+/* An error is exactly one line naming ipctrace. */
+static void expect_one_line_error(struct parsed *p, const char *needle)
+{
+	cr_expect_eq(p->ret, -1);
+	cr_expect(strncmp(p->err, "ipctrace: ", 10) == 0, "error: %s", p->err);
+	cr_expect(strchr(p->err, '\n') == p->err + strlen(p->err) - 1, "not one line: %s", p->err);
+	cr_expect(strstr(p->err, needle) != NULL, "'%s' not in: %s", needle, p->err);
+}
+
+Test(opts, defaults_on_a_terminal)
+{
+	struct parsed p = parse(true, NULL);
+
+	cr_assert_eq(p.ret, 0);
+	cr_expect_eq(p.o.format, FMT_TABLE);
+	cr_expect_float_eq(p.o.interval_s, 1.0, 1e-9);
+	cr_expect_eq(p.o.duration_s, 0);
+	cr_expect_eq(p.o.mech_mask, (1u << M_PIPE) | (1u << M_FIFO) | (1u << M_SIGNAL) |
+		     (1u << M_MQ) | (1u << M_MSG) | (1u << M_SHM) | (1u << M_SEM) |
+		     (1u << M_UNIX_STREAM) | (1u << M_UNIX_DGRAM) | (1u << M_UNIX_SEQPACKET) |
+		     (1u << M_TCP) | (1u << M_UDP));
+	cr_expect_null(p.o.cmd);
+	cr_expect_null(p.o.output);
+	done(&p);
+}
+
+Test(opts, no_live_interval_off_a_terminal)
+{
+	struct parsed p = parse(false, NULL);
+
+	cr_assert_eq(p.ret, 0);
+	cr_expect_eq(p.o.interval_s, 0);
+	done(&p);
+}
+
+Test(opts, json_has_no_default_interval)
+{
+	struct parsed p = parse(true, "-f", "json", NULL);
+
+	cr_assert_eq(p.ret, 0);
+	cr_expect_eq(p.o.format, FMT_JSON);
+	cr_expect_eq(p.o.interval_s, 0);
+	done(&p);
+}
+
+Test(opts, all_options)
+{
+	struct parsed p = parse(false, "--format=dot", "-i", "0.5", "-d", "3", "-p", "12,34", "-p",
+				"56", "-c", "nginx", "--comm", "we\"ird", "-m", "fifo,signal", "-o",
+				"/tmp/x", NULL);
+
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_expect_eq(p.o.format, FMT_DOT);
+	cr_expect_float_eq(p.o.interval_s, 0.5, 1e-9);
+	cr_expect_float_eq(p.o.duration_s, 3.0, 1e-9);
+	cr_assert_eq(p.o.n_pids, 3);
+	cr_expect_eq(p.o.pids[0], 12);
+	cr_expect_eq(p.o.pids[1], 34);
+	cr_expect_eq(p.o.pids[2], 56);
+	cr_assert_eq(p.o.n_comms, 2);
+	cr_expect_str_eq(p.o.comms[0], "nginx");
+	cr_expect_str_eq(p.o.comms[1], "we\"ird");
+	cr_expect_eq(p.o.mech_mask, (1u << M_FIFO) | (1u << M_SIGNAL));
+	cr_expect_str_eq(p.o.output, "/tmp/x");
+	done(&p);
+}
+
+Test(opts, command_after_double_dash_keeps_its_flags)
+{
+	struct parsed p = parse(false, "-f", "json", "--", "ls", "-l", "--color", NULL);
+
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_assert_not_null(p.o.cmd);
+	cr_expect_str_eq(p.o.cmd[0], "ls");
+	cr_expect_str_eq(p.o.cmd[1], "-l");
+	cr_expect_str_eq(p.o.cmd[2], "--color");
+	cr_expect_null(p.o.cmd[3]);
+	done(&p);
+}
+
+Test(opts, help_exits_zero_with_usage)
+{
+	struct parsed p = parse(true, "--help", NULL);
+
+	cr_expect_eq(p.ret, 1);
+	cr_expect(strstr(p.out, "Usage: ipctrace") != NULL);
+	cr_expect_str_empty(p.err);
+	done(&p);
+}
+
+Test(opts, check_flag)
+{
+	struct parsed p = parse(true, "--check", NULL);
+
+	cr_assert_eq(p.ret, 0);
+	cr_expect(p.o.check);
+	done(&p);
+}
+
+Test(opts, errors_are_one_line)
+{
+	struct {
+		const char *a, *b, *needle;
+	} cases[] = {
+		{ "--bogus", NULL, "unknown option '--bogus'" },
+		{ "-x", NULL, "unknown option '-x'" },
+		{ "-f", "yaml", "unknown format 'yaml'" },
+		{ "-f", "events", "not available" },
+		{ "-i", "0", "invalid interval" },
+		{ "-i", "abc", "invalid interval" },
+		{ "-i", "nan", "invalid interval" },
+		{ "-d", "-1", "invalid duration" },
+		{ "-p", "0", "invalid pid '0'" },
+		{ "-p", "12x", "invalid pid '12x'" },
+		{ "-p", "-5", "invalid pid" },
+		{ "-p", "99999999999", "invalid pid" },
+		{ "-p", ",", "needs at least one pid" },
+		{ "-c", "", "needs a process name" },
+		{ "-m", "bogus", "unknown mechanism 'bogus'" },
+		{ "-m", "", "needs at least one mechanism" },
+		{ "-o", "", "needs a file name" },
+		{ "-f", NULL, "needs an argument" },
+		{ "stray", NULL, "put COMMAND after --" },
+		{ "--", NULL, "must be followed by a command" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct parsed p = parse(false, cases[i].a, cases[i].b, NULL);
+
+		expect_one_line_error(&p, cases[i].needle);
+		done(&p);
+	}
+}
+
+Test(opts, planned_mechanism_is_refused_by_name)
+{
+	struct parsed p = parse(false, "-m", "pipe,carrier", NULL);
+
+	expect_one_line_error(&p, "unknown mechanism 'carrier'");
+	done(&p);
+}
+
+Test(opts, parses_twice_in_one_process)
+{
+	struct parsed a = parse(false, "-d", "2", NULL), b = parse(false, "-d", "5", NULL);
+
+	cr_assert_eq(a.ret, 0);
+	cr_assert_eq(b.ret, 0);
+	cr_expect_float_eq(b.o.duration_s, 5.0, 1e-9);
+	done(&a);
+	done(&b);
+}
