@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# A tour of ipctrace on the bundled examples (`sudo make demo`): each run
+# traces one workload and prints ipctrace's final table, followed by the
+# ground truth the workload counted itself, so the two can be compared.
+# Exits non-zero if any run fails.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo.sh: ipctrace needs root to load its BPF programs: run 'sudo make demo'" >&2
+	exit 1
+fi
+for f in ./ipctrace examples/bin/pipeline examples/bin/signals examples/bin/fifo \
+	examples/bin/slow_consumer; do
+	if [ ! -x "$f" ]; then
+		echo "demo.sh: $f is not built: run 'make all' first" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d /tmp/ipctrace-demo.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+# demo TITLE IPCTRACE-ARGS...: show the command, run it, show its output
+# and the workload's own ground truth (its stderr, shared with ipctrace's).
+demo() {
+	local title=$1 rc
+	shift
+	printf '\n=== %s\n$ %s\n\n' "$title" "$*"
+	"$@" 2>"$tmp/stderr"
+	rc=$?
+	if grep -q '"type":"truth"' "$tmp/stderr"; then
+		echo
+		echo "ground truth counted by the workload itself:"
+		grep '"type":"truth"' "$tmp/stderr" | sed 's/^/  /'
+	fi
+	# The rest of stderr: ipctrace's warnings and errors, a workload's notes.
+	grep -v '"type":"truth"' "$tmp/stderr" || true
+	if [ "$rc" -ne 0 ]; then
+		echo "demo.sh: '$*' failed with status $rc" >&2
+		failed=1
+	fi
+}
+
+demo "A pipeline: producer | filter | consumer, two pipes, and each stage's SIGCHLD" \
+	./ipctrace -f table -- examples/bin/pipeline -n 2000 -s 100
+
+demo "Signals: kill, sigqueue, tgkill and pidfd_send_signal one way, acks the other" \
+	./ipctrace -f table -- examples/bin/signals -n 50
+
+demo "A FIFO between two processes in different sessions: the edge is named by its path" \
+	./ipctrace -f table -- examples/bin/fifo -n 500 -s 256
+
+demo "Backpressure: a slow consumer; the producer's time blocked in write() is the NOTE" \
+	./ipctrace -f table -- examples/bin/slow_consumer -d 1000
+
+demo "The same pipeline as a Graphviz graph" \
+	./ipctrace -f dot -- examples/bin/pipeline -n 2000 -s 100
+
+cat <<'EOF'
+
+To draw it:   sudo ./ipctrace -f dot -- examples/bin/pipeline | dot -Tsvg > pipeline.svg
+Everything:   sudo ./ipctrace            (system-wide, live table; Ctrl-C for the final report)
+As JSON:      sudo ./ipctrace -f json -o trace.json -- YOUR COMMAND
+EOF
+
+if [ "$failed" -ne 0 ]; then
+	echo "demo.sh: some runs failed (see above)" >&2
+fi
+exit "$failed"

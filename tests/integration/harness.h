@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Integration test harness: run ./ipctrace over an example workload and
+ * compare its final JSON report with the ground truth the example printed.
+ * Paths are relative to the repository root, where the tests run.
+ */
+#ifndef IPCTRACE_TEST_HARNESS_H
+#define IPCTRACE_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "json.h"
+
+#define IPCTRACE_BIN "./ipctrace"
+#define EXAMPLES_DIR "examples/bin"
+
+/* Seconds a traced run may take before it is stopped and counted as failed. */
+#define HARNESS_TIMEOUT_S 60
+
+/* How a command ran. */
+struct run_result {
+	pid_t pid;
+	int status;       /* wait status */
+	bool timed_out;
+	double elapsed_s;
+};
+
+/*
+ * Run argv (argv[0] a path, no shell) in a process group of its own, stdin
+ * from /dev/null, stdout and stderr appended to the given files (the same
+ * path for both is fine), signal dispositions and mask reset to defaults.
+ * After timeout_s seconds the group gets SIGTERM, then SIGKILL.  Returns 0,
+ * or -1 if the command could not be started.
+ */
+int harness_run(char *const argv[], const char *stdout_path, const char *stderr_path,
+		int timeout_s, struct run_result *res);
+
+/* The whole file as a NUL-terminated string (empty if unreadable); free() it. */
+char *harness_slurp(const char *path);
+
+/* "exited with status 3", "killed by signal 9", "timed out ..." into buf. */
+const char *harness_describe(const struct run_result *res, char *buf, size_t len);
+
+/*
+ * Return if BPF tracing can work here (root, kernel BTF).  Otherwise skip
+ * the test, saying why on stderr, or fail it if IPCTRACE_REQUIRE_BPF=1.
+ */
+void harness_require_bpf(void);
+
+/* Fail the test unless ./ipctrace (and the example, if not NULL) are built. */
+void harness_require_binaries(const char *example);
+
+/* Parsed JSON lines with their text. */
+struct lines {
+	struct json **v;
+	char **raw;
+	size_t n;
+};
+
+/* One traced run of an example: what ipctrace reported and what was true. */
+struct traced {
+	char dir[64];              /* temporary directory holding the files */
+	char out_path[128];        /* ipctrace -o output */
+	char err_path[128];        /* stderr of ipctrace and the example */
+	char *cmdline;
+	struct run_result run;
+	struct json *report;       /* the final report record */
+	char *report_raw;
+	struct lines truth;        /* the example's {"type":"truth"} lines */
+	struct lines edges;        /* edge records of the final report */
+	struct lines procs;        /* process records of the final report */
+	char *out_text;            /* ipctrace's whole output */
+	char *diag;                /* stderr lines that are not truth */
+};
+
+/*
+ * Trace examples/bin/<example> ARGS... (args NULL-terminated) with
+ * `ipctrace -f json`, and assert: ipctrace exited with the example's status
+ * (0); every output line is JSON; there is one final report with no lost
+ * events; every truth line has exactly one matching final edge with equal
+ * counts; and no final edge between two of the example's processes is
+ * missing from the truth.  On failure, prints both sides in full and fails
+ * the test.  On success returns the run for further checks.
+ */
+struct traced *harness_trace_example(const char *example, const char *const args[]);
+
+/* The final edge matching truth line t, or NULL. */
+const struct json *harness_edge_for(const struct traced *tr, const struct json *t);
+
+/* Print everything about a run to stderr (for a failing extra check). */
+void harness_dump(const struct traced *tr, const char *problems);
+
+/* Free the run and remove its files. */
+void harness_traced_free(struct traced *tr);
+
+#endif /* IPCTRACE_TEST_HARNESS_H */

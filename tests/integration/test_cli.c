@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * ipctrace's command line: bad options fail with one line, a command that
+ * cannot run fails cleanly, and `-- COMMAND` exits with COMMAND's status.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+struct cli_run {
+	char dir[64], out_path[128], err_path[128], json_path[128];
+	struct run_result res;
+	char *out, *err, *json;
+};
+
+/* An argv entry replaced by the path of a file in the run's temp dir (for -o). */
+#define OUT_FILE "@OUT@"
+
+/* Run ./ipctrace ARGS...; stdout, stderr and the OUT_FILE live in a temp dir. */
+static void cli_run(struct cli_run *r, char *const args[])
+{
+	char *argv[32];
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	harness_require_binaries(NULL);
+	strcpy(r->dir, "/tmp/ipctrace-cli.XXXXXX");
+	cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
+	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
+	snprintf(r->json_path, sizeof(r->json_path), "%s/out.json", r->dir);
+	for (; args[n] && n < sizeof(argv) / sizeof(argv[0]) - 1; n++)
+		argv[n] = strcmp(args[n], OUT_FILE) ? args[n] : r->json_path;
+	argv[n] = NULL;
+	cr_assert(harness_run(argv, r->out_path, r->err_path, 30, &r->res) == 0,
+		  "cannot run %s: %s", argv[0], strerror(errno));
+	r->out = harness_slurp(r->out_path);
+	r->err = harness_slurp(r->err_path);
+	r->json = harness_slurp(r->json_path);
+}
+
+static void cli_free(struct cli_run *r)
+{
+	unlink(r->out_path);
+	unlink(r->err_path);
+	unlink(r->json_path);
+	rmdir(r->dir);
+	free(r->out);
+	free(r->err);
+	free(r->json);
+}
+
+static const char *describe(const struct cli_run *r)
+{
+	static char buf[4096];
+	char how[160];
+
+	snprintf(buf, sizeof(buf), "ipctrace %s\n--- stdout:\n%s--- stderr:\n%s",
+		 harness_describe(&r->res, how, sizeof(how)), r->out, r->err);
+	return buf;
+}
+
+/* Non-empty lines of stderr, not counting argp's "Try `ipctrace --help'" hint. */
+static int error_lines(const char *text)
+{
+	int n = 0;
+
+	while (*text) {
+		const char *nl = strchrnul(text, '\n');
+
+		if (nl > text && strncmp(text, "Try ", 4))
+			n++;
+		text = *nl ? nl + 1 : nl;
+	}
+	return n;
+}
+
+static void expect_usage_error(char *const argv[], const char *mention)
+{
+	struct cli_run r;
+
+	cli_run(&r, argv);
+	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) != 0,
+		  "expected a non-zero exit:\n%s", describe(&r));
+	cr_assert(error_lines(r.err) == 1, "expected a one-line error on stderr:\n%s",
+		  describe(&r));
+	cr_assert(strstr(r.err, mention), "the error should name '%s':\n%s", mention,
+		  describe(&r));
+	cr_assert(!*r.out, "nothing should go to stdout:\n%s", describe(&r));
+	cli_free(&r);
+}
+
+Test(cli, unknown_option)
+{
+	expect_usage_error((char *[]){ IPCTRACE_BIN, "--bogus", NULL }, "bogus");
+}
+
+Test(cli, unknown_format)
+{
+	expect_usage_error((char *[]){ IPCTRACE_BIN, "-f", "nope", NULL }, "nope");
+}
+
+/*
+ * A command that cannot be executed: a message and a non-zero exit, not a
+ * crash or a hang.  Without BPF the message may be about that instead.
+ */
+Test(cli, nonexistent_command, .timeout = 60)
+{
+	const char *cmd = "/nonexistent/cmd";
+	struct cli_run r;
+	bool bpf = geteuid() == 0 && access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+
+	cli_run(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-o", "/dev/null", "--", (char *)cmd,
+				NULL });
+	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) != 0,
+		  "expected a non-zero exit:\n%s", describe(&r));
+	cr_assert(error_lines(r.err) >= 1, "expected an error message:\n%s", describe(&r));
+	if (bpf)
+		cr_assert(strstr(r.err, cmd), "the error should name %s:\n%s", cmd, describe(&r));
+	cli_free(&r);
+}
+
+/* `-- COMMAND`: ipctrace exits with COMMAND's status, after a final report. */
+Test(cli, exit_status_propagates, .timeout = 120)
+{
+	struct cli_run r;
+
+	harness_require_bpf();
+	cli_run(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-o", OUT_FILE, "--", "/bin/sh", "-c",
+				"exit 3", NULL });
+	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 3,
+		  "expected exit status 3 (the command's):\n%s", describe(&r));
+	cr_assert(strstr(r.json, "\"final\":true"), "no final report in the output:\n%s\n%s",
+		  describe(&r), r.json);
+	cli_free(&r);
+}
