@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -37,6 +38,22 @@ Test(examples, pipe_page_messages)
 Test(examples, pipe_one_byte)
 {
 	check("pipe", ARGS("-n", "1", "-s", "1"));
+}
+
+/*
+ * Kernels without task storage in tracepoint programs take the LRU-hash
+ * stash and probe-read path: force it here so it stays correct too.
+ */
+Test(examples, pipeline_fallback_path)
+{
+	setenv("IPCTRACE_SLOW_PATH", "1", 1);
+	check("pipeline", ARGS("-n", "2000", "-s", "100"));
+}
+
+Test(examples, fifo_fallback_path)
+{
+	setenv("IPCTRACE_SLOW_PATH", "1", 1);
+	check("fifo", NULL);
 }
 
 Test(examples, fifo)
