@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,4 +142,88 @@ Test(cli, exit_status_propagates, .timeout = 120)
 	cr_assert(strstr(r.json, "\"final\":true"), "no final report in the output:\n%s\n%s",
 		  describe(&r), r.json);
 	cli_free(&r);
+}
+
+/*
+ * Without privileges: one line that says to use sudo, exit 1.  The binary
+ * is copied where an unprivileged user can reach it, whatever the
+ * permissions of the checkout.
+ */
+Test(cli, not_root, .timeout = 60)
+{
+	char dir[] = "/tmp/ipctrace-nr.XXXXXX", bin[128], cmd[512];
+	struct cli_run r;
+
+	if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK))
+		cr_skip_test("needs root and setpriv(1) to drop privileges");
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	snprintf(bin, sizeof(bin), "%s/ipctrace", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && chmod 755 %s", IPCTRACE_BIN, bin, bin);
+	cr_assert_eq(system(cmd), 0);
+	cli_run(&r, (char *[]){ "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+				"--clear-groups", "--", bin, "-f", "json", NULL });
+	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 1,
+		  "expected exit status 1:\n%s", describe(&r));
+	cr_assert(error_lines(r.err) == 1 && strstr(r.err, "root") && strstr(r.err, "sudo"),
+		  "expected one line asking for root/sudo:\n%s", describe(&r));
+	cli_free(&r);
+	unlink(bin);
+	rmdir(dir);
+}
+
+/* -p with a pid no process has: one line naming it, exit 2, before any BPF. */
+Test(cli, unknown_pid)
+{
+	char pid[16];
+	int p = 4194000;
+
+	while (p > 1000 && (kill(p, 0) == 0 || errno != ESRCH))
+		p--;
+	snprintf(pid, sizeof(pid), "%d", p);
+	expect_usage_error((char *[]){ IPCTRACE_BIN, "-p", pid, NULL }, pid);
+}
+
+/*
+ * Ctrl-C in `-- COMMAND` mode: the signal is passed on, ipctrace detaches,
+ * prints the final report and exits 128+SIGINT (the command's death).
+ */
+Test(cli, sigint_detaches_with_final_report, .timeout = 60)
+{
+	char dir[] = "/tmp/ipctrace-int.XXXXXX", out[128], err[128];
+	char *argv[] = { IPCTRACE_BIN, "-f", "json", "-o", out, "--", "/bin/sleep", "30", NULL };
+	struct run_result res;
+	char *json, *diag;
+	pid_t pid;
+
+	harness_require_bpf();
+	harness_require_binaries(NULL);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	/* harness_run() waits for its child: start this one by hand to signal it */
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		setpgid(0, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	sleep(3);
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &res.status, 0), pid);
+	json = harness_slurp(out);
+	diag = harness_slurp(err);
+	cr_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 128 + SIGINT,
+		  "expected exit %d, status 0x%x; stderr:\n%s", 128 + SIGINT, res.status, diag);
+	cr_assert(strstr(json, "\"type\":\"report\"") && strstr(json, "\"final\":true"),
+		  "no final report after SIGINT:\n%s\nstderr:\n%s", json, diag);
+	free(json);
+	free(diag);
+	unlink(out);
+	unlink(err);
+	rmdir(dir);
 }
