@@ -25,7 +25,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 DEPFLAGS := -MMD -MP
 CPPFLAGS += -I$(OUTPUT) -Ibpf -Iuser
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf -Wall -MMD -MP
-LIBS := -lbpf -lelf -lz
+LIBS := -lbpf -lelf -lz -lpthread
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -34,7 +34,8 @@ SKEL := $(OUTPUT)/ipctrace.skel.h
 # Userspace: the model, renderers and option parser are pure C (no libbpf)
 # and are what the unit tests link against.
 PURE_SRCS := user/model.c user/render_json.c user/render_table.c user/render_dot.c \
-	     user/opts.c user/jsonesc.c user/signames.c
+	     user/opts.c user/jsonesc.c user/signames.c user/model_mq.c user/render_mq.c \
+	     user/model_sync.c
 BPF_USER_SRCS := $(filter-out $(PURE_SRCS),$(wildcard user/*.c))
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_USER_SRCS))
@@ -77,7 +78,7 @@ ipctrace: $(BPF_USER_OBJS) $(PURE_OBJS)
 
 examples: $(EXAMPLES)
 
-examples/bin/%: examples/%.c examples/truth.h | examples/bin
+examples/bin/%: examples/%.c $(wildcard examples/*.h) | examples/bin
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iexamples $< -o $@ -lrt -lpthread
 

@@ -70,7 +70,7 @@ static __always_inline void stat_inc(__u32 idx)
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
 
 	if (v)
-		*v += 1; /* per-CPU slot: no atomic needed */
+		__sync_fetch_and_add(v, 1); /* programs can be preempted on their CPU */
 }
 
 /*

@@ -48,6 +48,9 @@ enum ipc_stat {
 	STAT_PROC_EV_LOST,     /* process lifecycle ring buffer full */
 	STAT_TRACED_FULL,      /* a descendant could not be added to the traced set */
 	STAT_OBJ_FULL,         /* object name map full (FIFO shown without path) */
+	STAT_SHM_EV_LOST,      /* shared memory attach ring buffer full */
+	STAT_SEM_OPS_CUT,      /* a semop with more operations than sem.bpf.c reads */
+	STAT_VMA_BUSY,         /* a sem op not counted: its memory map was locked */
 	STAT_MAX,
 };
 
@@ -71,7 +74,24 @@ struct ep_val {
 	__u64 bytes;      /* bytes moved (syscall return values) */
 	__u64 blocked_ns; /* sum of (exit - enter) of those syscalls */
 	char comm[IPC_COMM_LEN]; /* comm when the entry was created */
+	__u64 fds;        /* unix tx: file descriptors passed (SCM_RIGHTS) */
+	__u64 creds;      /* unix tx: messages carrying SCM_CREDENTIALS */
 };
+
+/*
+ * Socket objects (bpf/sock.bpf.c): the socket at which the bytes arrive.
+ * unix: obj_a = SOCK_OBJ_UNIX, obj_b = the receiving socket's inode.
+ * tcp: the receiving socket's own view, obj_a = local addr << 32 | remote
+ * addr (IPv4, host order), obj_b = SOCK_OBJ_INET | local port << 16 |
+ * remote port, plus SOCK_OBJ_V6 for ::1 (addresses then 0).
+ * udp: obj_a = 0, obj_b = SOCK_OBJ_INET | SOCK_OBJ_UDP | local port of the
+ * receiver.  The tags keep these keys apart from (s_dev, i_ino) keys in
+ * "objnames".
+ */
+#define SOCK_OBJ_UNIX 0x756e697800000000ull /* "unix" */
+#define SOCK_OBJ_INET 0x696e000000000000ull /* "in" */
+#define SOCK_OBJ_V6 (1ull << 32)
+#define SOCK_OBJ_UDP (1ull << 33)
 
 /*
  * Display name of an object (a FIFO's path, ...): path components, leaf
@@ -152,6 +172,119 @@ struct ipc_proc_event {
 	__u64 start_ns;
 	__u64 ts;        /* bpf_ktime_get_ns() */
 	char comm[IPC_COMM_LEN];
+};
+
+/*
+ * Message queues: POSIX mq (object: mqueue inode, s_dev and i_ino) and
+ * SysV msg (object: ipc namespace inum and msqid).  Besides the endpoint
+ * counters, every message is counted by its priority (mq) or mtype (msg)
+ * and the log2 bucket of its size, per endpoint.
+ */
+#define MQ_TAG_UNKNOWN (-1LL) /* a receiver that did not ask for the priority */
+
+struct mq_hist_key {
+	struct ep_key ep;
+	__s64 tag;         /* priority or mtype, or MQ_TAG_UNKNOWN */
+	__u32 size_bucket; /* 0: empty message; k > 0: size in [2^(k-1), 2^k) */
+	__u32 pad;
+};
+
+struct mq_hist_val {
+	__u64 count;
+	__u64 bytes;
+};
+
+/* Per-object queue statistics, in a per-CPU hash: userspace adds the CPUs up. */
+struct mq_obj_key {
+	__u64 obj_a;
+	__u64 obj_b;
+	__u8 mech;
+	__u8 pad[7];
+};
+
+struct mq_obj_val {
+	__u64 limit;       /* mq: mq_maxmsg; msg: q_qbytes (latest seen) */
+	__u64 msgsize;     /* mq: mq_msgsize; msg: 0 */
+	__u64 samples;     /* successful sends/receives, each sampled the queue at entry */
+	__u64 depth_sum;   /* messages queued, summed over the samples */
+	__u64 depth_max;
+	__u64 bytes_max;   /* msg: q_cbytes at most; mq: 0 */
+	__u64 found_full;  /* sends that found no room */
+	__u64 found_empty; /* receives that found no message */
+	__u64 notifies;    /* mq_notify registrations */
+	__u64 removes;     /* mq_unlink / msgctl(IPC_RMID) that succeeded */
+	__s64 key;         /* msg: the SysV key */
+	__u64 has_key;     /* key is valid */
+};
+
+/*
+ * Shared memory (bpf/shm.bpf.c): attach periods, sent on the "shm_events"
+ * ring buffer.  They are rare (attach, detach, and fork/exec/exit of a
+ * process that holds segments), so userspace gets each one with its time
+ * and computes who was attached together.  A segment is its shmem (or
+ * hugetlbfs) inode: SysV segments, POSIX shm files, memfds and shared
+ * anonymous mappings all have one.
+ */
+enum shm_ev_type {
+	SHM_EV_ATTACH = 1, /* one more mapping: shmat, mmap(MAP_SHARED) */
+	SHM_EV_DETACH = 2, /* one mapping less: shmdt, munmap of a whole mapping */
+	SHM_EV_FORK = 3,   /* other_tgid was forked and inherits every mapping */
+	SHM_EV_GONE = 4,   /* exec or exit: every mapping of tgid is gone */
+};
+
+enum shm_kind {
+	SHM_KIND_SYSV = 1, /* shmat: shmid is valid */
+	SHM_KIND_FILE = 2, /* mmap of a tmpfs/hugetlbfs file, memfd or MAP_ANONYMOUS */
+};
+
+#define SHM_NAME_DEPTH 4
+
+struct ipc_shm_event {
+	__u32 type;
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 ts;            /* bpf_ktime_get_ns() */
+	__u64 dev;           /* the segment's inode: s_dev (kernel encoding), i_ino */
+	__u64 ino;
+	__u64 size;          /* i_size at attach */
+	__u32 other_tgid;    /* FORK: the child */
+	__s32 shmid;         /* SYSV: the id in the attacher's ipc namespace */
+	__u64 other_start_ns;
+	__u8 kind;           /* enum shm_kind, ATTACH only */
+	__u8 depth;          /* name components filled, leaf first */
+	__u8 truncated;      /* the path is longer than SHM_NAME_DEPTH components */
+	__u8 internal;       /* not reachable by a path (memfd, SysV, anonymous) */
+	__u32 pad;
+	char comm[IPC_COMM_LEN];
+	char comp[SHM_NAME_DEPTH][IPC_NAME_LEN];
+};
+
+/*
+ * Semaphores (bpf/sem.bpf.c).  Posts and waits are endpoints (tx = post,
+ * rx = successful wait, bytes = units).  SysV: obj_a = ipc namespace inum,
+ * obj_b = semid << 16 | sem_num.  POSIX: the page the sem_t lives in,
+ * obj_a = s_dev << 32 | file offset (low 32 bits), obj_b = i_ino; s_dev is
+ * never 0, so obj_a >> 32 tells the two apart.
+ *
+ * A wake-up: the waker's operation woke the wakee, which was blocked in a
+ * wait on the same semaphore (sched_waking inside the waker's call); the
+ * entry counts the waits so ended and the time the wakee was blocked in them.
+ */
+struct wake_key {
+	__u32 waker_tgid;
+	__u32 wakee_tgid;
+	__u64 waker_start_ns;
+	__u64 wakee_start_ns;
+	__u64 obj_a;
+	__u64 obj_b;
+	__u8 mech;
+	__u8 pad[7];
+};
+
+struct wake_val {
+	__u64 wakes;
+	__u64 blocked_ns;
+	char wakee_comm[IPC_COMM_LEN];
 };
 
 #endif /* IPCTRACE_H */

@@ -4,46 +4,19 @@
  * when it is a pipe (anonymous: pipefs) or a FIFO (any other fs) is the
  * syscall stashed.  At sys_exit the return value is what actually moved, and
  * exit - enter is the time spent (blocked on an empty or full pipe).
+ * A socket fd is only marked in the stash, for sock.bpf.c (see stash.bpf.h).
  */
 #include "common.bpf.h"
 
-struct pipe_stash {
-	__u64 ts;
-	__u64 start_ns;
-	struct obj_key in;  /* object read from (rx), mech_in != 0 */
-	struct obj_key out; /* object written to (tx), mech_out != 0 */
-	__u8 mech_in;
-	__u8 mech_out;
-	__u8 pad[6];
-};
+/* struct pipe_stash and its maps are in stash.bpf.h, shared with sock.bpf.c */
+#include "stash.bpf.h"
 
 /*
- * The syscall in progress, per thread: in task storage when the kernel
- * allows it from tracepoints (freed with the task, no hashing), else in an
- * LRU hash (a thread killed mid-syscall never reaches sys_exit: LRU keeps
- * that bounded).  The loader turns the unused one into a 1-entry array.
+ * A FIFO's path is built in place in its objnames entry, inserted empty
+ * from this template: too large for the BPF stack, and a per-CPU scratch
+ * is not safe now that syscall tracepoint programs can be preempted.
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pipe_stash);
-} pipe_tstash SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct pipe_stash);
-} pipe_stash SEC(".maps");
-
-/* Per-CPU scratch for a FIFO's path: too large for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct obj_name);
-} name_scratch SEC(".maps");
+static const struct obj_name empty_name = { .truncated = 1, .mech = MECH_FIFO };
 
 /*
  * Record a FIFO's path once, leaf first, crossing mount points up to the
@@ -55,17 +28,18 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 	struct dentry *d, *parent, *root;
 	struct mount *mnt, *pmnt;
 	struct obj_name *n;
-	__u32 zero = 0;
 
 	if (bpf_map_lookup_elem(&objnames, ok))
 		return;
-	n = bpf_map_lookup_elem(&name_scratch, &zero);
+	/* two first users racing both fill in the same path: harmless */
+	if (bpf_map_update_elem(&objnames, ok, &empty_name, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&objnames, ok)) {
+		stat_inc(STAT_OBJ_FULL);
+		return;
+	}
+	n = bpf_map_lookup_elem(&objnames, ok);
 	if (!n)
 		return;
-	n->depth = 0;
-	n->truncated = 1;
-	n->mech = MECH_FIFO;
-	n->raw = 0;
 	d = BPF_CORE_READ(file, f_path.dentry);
 	mnt = (void *)BPF_CORE_READ(file, f_path.mnt) - bpf_core_field_offset(struct mount, mnt);
 
@@ -89,12 +63,13 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 		n->depth++;
 		d = parent;
 	}
-	if (bpf_map_update_elem(&objnames, ok, n, BPF_NOEXIST) && !bpf_map_lookup_elem(&objnames, ok))
-		stat_inc(STAT_OBJ_FULL);
 }
 
-/* Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech. */
-static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok)
+/*
+ * Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech.
+ * A socket, when a socket mechanism is wanted, sets *sock instead.
+ */
+static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok, __u8 *sock)
 {
 	struct inode_facts in;
 	__u64 magic;
@@ -103,6 +78,8 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok)
 
 	if (!file || inode_facts(BPF_CORE_READ(file, f_inode), &in))
 		return 0;
+	if ((in.mode & S_IFMT) == S_IFSOCK && sock_wanted())
+		*sock = 1;
 	if ((in.mode & S_IFMT) != S_IFIFO || sb_facts(in.sb, &dev, &magic))
 		return 0;
 	mech = magic == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
@@ -124,11 +101,12 @@ static __always_inline int pipe_stash_files(struct task_struct *task, __u64 id, 
 {
 	struct pipe_stash st = {}, *slot;
 
-	st.mech_in = pipe_resolve(in, &st.in);
-	st.mech_out = pipe_resolve(out, &st.out);
-	if (!st.mech_in && !st.mech_out)
+	st.mech_in = pipe_resolve(in, &st.in, &st.sock);
+	st.mech_out = pipe_resolve(out, &st.out, &st.sock);
+	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
 	st.ts = bpf_ktime_get_ns();
+	st.sock_ts = st.ts;
 	if (fast_task) {
 		st.start_ns = task->group_leader->start_boottime;
 		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -6,11 +6,13 @@
 #include <bpf/libbpf.h>
 #include "collect.h"
 #include "ipctrace.h"
+#include "collect_mq.h"
+#include "collect_sync.h"
 #include "procfs.h"
 
 /* The BPF<->user structs have no implicit padding and a fixed size. */
 _Static_assert(sizeof(struct ep_key) == 32, "ep_key layout");
-_Static_assert(sizeof(struct ep_val) == 40, "ep_val layout");
+_Static_assert(sizeof(struct ep_val) == 56, "ep_val layout");
 _Static_assert(sizeof(struct obj_key) == 16, "obj_key layout");
 _Static_assert(sizeof(struct obj_name) == 8 + IPC_PATH_DEPTH * IPC_NAME_LEN, "obj_name layout");
 _Static_assert(sizeof(struct sig_key) == 32, "sig_key layout");
@@ -76,7 +78,7 @@ struct collector *collector_new(const struct loader_maps *maps, struct model *m)
 		goto fail;
 	c->percpu = calloc(c->ncpus, sizeof(*c->percpu));
 	c->ring = ring_buffer__new(maps->proc_events, on_proc_event, c, NULL);
-	if (!c->percpu || !c->ring)
+	if (!c->percpu || !c->ring || collect_sync_ring(c->ring, maps->shm_events, m))
 		goto fail;
 	return c;
 fail:
@@ -134,16 +136,45 @@ static void read_endpoints(struct collector *c)
 		o.ops = val.ops;
 		o.bytes = val.bytes;
 		o.blocked_ns = val.blocked_ns;
+		o.fds = val.fds;
+		o.creds = val.creds;
 		copy_comm(o.comm, val.comm);
 		hint_process(c, key.tgid, key.start_ns, o.comm);
 		model_update_endpoint(c->model, &o);
 	}
 }
 
+/*
+ * The model keeps every name it was given, so the map entry can go: the
+ * map stays small on long runs (it would fill with every socket and FIFO
+ * ever seen), at the price of the kernel side recording a name again when
+ * the object is used after this.  Deleted after the walk, which deleting
+ * under it would restart.
+ */
+struct name_keys {
+	struct obj_key *v;
+	size_t n, cap;
+};
+
+static void forget_name(struct name_keys *k, const struct obj_key *key)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 64;
+		struct obj_key *grown = realloc(k->v, cap * sizeof(*grown));
+
+		if (!grown)
+			return; /* kept: read again next time */
+		k->v = grown;
+		k->cap = cap;
+	}
+	k->v[k->n++] = *key;
+}
+
 /* "/" + components root first; "…/" in front when the walk was cut short. */
 static void read_objnames(struct collector *c)
 {
 	struct obj_key key, *prev = NULL;
+	struct name_keys done = {};
 	struct obj_name n;
 	char path[IPC_PATH_DEPTH * (IPC_NAME_LEN + 1) + 8];
 
@@ -157,6 +188,7 @@ static void read_objnames(struct collector *c)
 		if (n.raw && n.depth == 1) {
 			n.comp[0][IPC_NAME_LEN - 1] = '\0';
 			model_set_object_name(c->model, n.mech, key.obj_a, key.obj_b, n.comp[0]);
+			forget_name(&done, &key);
 			continue;
 		}
 		if (n.truncated)
@@ -168,7 +200,13 @@ static void read_objnames(struct collector *c)
 				break;
 		}
 		model_set_object_name(c->model, n.mech, key.obj_a, key.obj_b, path);
+		/* a FIFO path is filled in place: still "truncated" while being walked */
+		if (!n.truncated)
+			forget_name(&done, &key);
 	}
+	for (size_t i = 0; i < done.n; i++)
+		bpf_map_delete_elem(c->maps.objnames, &done.v[i]);
+	free(done.v);
 }
 
 static void read_signals(struct collector *c)
@@ -235,9 +273,11 @@ int collector_read(struct collector *c)
 	read_objnames(c);
 	read_endpoints(c);
 	read_signals(c);
-	lost.events = read_stat(c, STAT_PROC_EV_LOST);
+	collect_mq_read(c->maps.mq_hist, c->maps.mq_objs, c->ncpus, c->model);
+	collect_sync_read(c->maps.sem_wakes, c->model);
+	lost.events = read_stat(c, STAT_PROC_EV_LOST) + read_stat(c, STAT_SHM_EV_LOST);
 	for (__u32 i = 0; i < STAT_MAX; i++)
-		if (i != STAT_PROC_EV_LOST)
+		if (i != STAT_PROC_EV_LOST && i != STAT_SHM_EV_LOST)
 			lost.map_full += read_stat(c, i);
 	model_set_lost(c->model, &lost);
 	return 0;
@@ -329,6 +369,9 @@ void collector_reap(struct collector *c)
 	reap_map(c->maps.endpoints, sizeof(struct ep_key), set, n, ep_match);
 	reap_map(c->maps.sigs, sizeof(struct sig_key), set, n, sig_match);
 	reap_map(c->maps.sigdels, sizeof(struct sigdel_key), set, n, sigdel_match);
+	/* an mq_hist key starts with the endpoint's ep_key */
+	reap_map(c->maps.mq_hist, sizeof(struct mq_hist_key), set, n, ep_match);
+	collect_sync_reap(c->maps.sem_wakes, set, n);
 	for (size_t i = 0; i < n; i++)
 		model_mark_reaped(c->model, set[i]);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <glob.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "ipctrace.skel.h"
 #include "loader.h"
 #include "model.h"
+#include "loader_sync.h"
 
 /* The model's mechanism numbers are the BPF side's: one enum, two spellings. */
 _Static_assert((int)M_PIPE == (int)MECH_PIPE && (int)M_FIFO == (int)MECH_FIFO &&
@@ -38,6 +40,7 @@ struct loader {
 	struct bpf_link **links;
 	int n_links;
 	int skipped;
+	struct uprobe_set *uprobes; /* POSIX semaphores: libc uprobes */
 };
 
 static bool debug_enabled(void)
@@ -111,6 +114,8 @@ int loader_check_env(char *msg, size_t len)
 }
 
 #define BIT(m) (1u << (m))
+#define SOCK_BITS (BIT(M_UNIX_STREAM) | BIT(M_UNIX_DGRAM) | BIT(M_UNIX_SEQPACKET) | BIT(M_TCP) | \
+		   BIT(M_UDP))
 
 /*
  * Which mechanisms a program serves, by its name prefix.  A program whose
@@ -121,8 +126,14 @@ static const struct {
 	uint32_t mask;
 	const char *label;
 } prog_groups[] = {
-	{ "pipe_", BIT(M_PIPE) | BIT(M_FIFO), "pipe,fifo" },
+	/* pipe_ also marks sockets in the shared stash, for sock_ (bpf/stash.bpf.h) */
+	{ "pipe_", BIT(M_PIPE) | BIT(M_FIFO) | SOCK_BITS, "pipe,fifo" },
+	{ "sock_", SOCK_BITS, "sockets" },
 	{ "sig_", BIT(M_SIGNAL), "signal" },
+	{ "mq_", BIT(M_MQ), "mq" },
+	{ "msg_", BIT(M_MSG), "msg" },
+	{ "shm_", BIT(M_SHM), "shm" },
+	{ "sem_", BIT(M_SEM), "sem" },
 	{ "proc_", 0, "process" },
 };
 
@@ -217,6 +228,7 @@ static void configure(struct ipctrace_bpf *skel, const struct loader_cfg *cfg)
 	skel->rodata->bench_noop = cfg->bench_noop;
 	skel->rodata->fast_task = fast;
 	shrink_map(fast ? skel->maps.pipe_stash : skel->maps.pipe_tstash);
+	shrink_map(fast ? skel->maps.mq_stash : skel->maps.mq_tstash);
 }
 
 struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
@@ -252,6 +264,11 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 				hook, bpf_program__name(prog));
 			bpf_program__set_autoload(prog, false);
 			ld->skipped++;
+		} else if (!sync_prog_loadable(prog, hook, sizeof(hook))) {
+			fprintf(stderr, "ipctrace: warning: %s; %s is not traced\n", hook,
+				bpf_program__name(prog));
+			bpf_program__set_autoload(prog, false);
+			ld->skipped++;
 		}
 	}
 
@@ -270,7 +287,7 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 	bpf_object__for_each_program(prog, ld->skel->obj) {
 		struct bpf_link *link;
 
-		if (!bpf_program__autoload(prog))
+		if (!bpf_program__autoload(prog) || uprobe_sem_prog(prog))
 			continue;
 		link = bpf_program__attach(prog);
 		if (!link) {
@@ -281,6 +298,14 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 			goto fail;
 		}
 		ld->links[ld->n_links++] = link;
+	}
+	if (cfg->mech_mask & BIT(M_SEM)) {
+		char why[512];
+
+		/* SysV semaphores are traced either way: not worth failing for. */
+		ld->uprobes = uprobe_sem_attach(ld->skel->obj, why, sizeof(why));
+		if (!ld->uprobes)
+			fprintf(stderr, "ipctrace: warning: %s; POSIX semaphores are not traced\n", why);
 	}
 	return ld;
 fail:
@@ -297,6 +322,10 @@ void loader_maps(const struct loader *ld, struct loader_maps *maps)
 	maps->stats = bpf_map__fd(ld->skel->maps.stats);
 	maps->traced = bpf_map__fd(ld->skel->maps.traced);
 	maps->proc_events = bpf_map__fd(ld->skel->maps.proc_events);
+	maps->mq_hist = bpf_map__fd(ld->skel->maps.mq_hist);
+	maps->mq_objs = bpf_map__fd(ld->skel->maps.mq_objs);
+	maps->shm_events = bpf_map__fd(ld->skel->maps.shm_events);
+	maps->sem_wakes = bpf_map__fd(ld->skel->maps.sem_wakes);
 }
 
 int loader_trace_pid(struct loader *ld, uint32_t tgid)
@@ -311,13 +340,54 @@ int loader_skipped(const struct loader *ld)
 	return ld->skipped;
 }
 
+struct detach_job {
+	struct bpf_link **links;
+	int n;
+};
+
+static void *detach_links(void *arg)
+{
+	struct detach_job *job = arg;
+
+	for (int i = 0; i < job->n; i++)
+		bpf_link__destroy(job->links[i]);
+	return NULL;
+}
+
+/*
+ * Detaching a tracepoint link waits for the kernel (tens of ms each here),
+ * so dozens of them one after another keep the user waiting seconds after
+ * the final report.  The waits overlap when the links go in parallel.
+ */
+#define DETACH_THREADS 16
+
+void loader_detach_links(struct bpf_link **links, int n)
+{
+	struct detach_job jobs[DETACH_THREADS];
+	pthread_t tids[DETACH_THREADS];
+	bool started[DETACH_THREADS] = {};
+	int per = (n + DETACH_THREADS - 1) / DETACH_THREADS;
+
+	for (int t = 0; t < DETACH_THREADS; t++) {
+		jobs[t].links = links + t * per;
+		jobs[t].n = t * per >= n ? 0 : (n - t * per < per ? n - t * per : per);
+		if (jobs[t].n > 0)
+			started[t] = pthread_create(&tids[t], NULL, detach_links, &jobs[t]) == 0;
+		if (jobs[t].n > 0 && !started[t])
+			detach_links(&jobs[t]); /* no thread: do it here */
+	}
+	for (int t = 0; t < DETACH_THREADS; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
+}
+
 void loader_stop(struct loader *ld)
 {
 	if (!ld)
 		return;
-	for (int i = 0; i < ld->n_links; i++)
-		bpf_link__destroy(ld->links[i]);
+	loader_detach_links(ld->links, ld->n_links);
 	free(ld->links);
+	uprobe_set_free(ld->uprobes);
 	ipctrace_bpf__destroy(ld->skel);
 	free(ld);
 }
@@ -371,6 +441,8 @@ int loader_check_report(FILE *out)
 	}
 	fprintf(out, "load+attach ok (%d programs attached%s)\n", ld->n_links,
 		missing ? ", missing hooks skipped" : "");
+	fprintf(out, "uprobes     %d on %s (POSIX semaphores)\n", uprobe_set_count(ld->uprobes),
+		ld->uprobes ? uprobe_set_path(ld->uprobes) : "nothing: not traced");
 	fprintf(out, "status      %s\n", missing ? "some hooks missing: their mechanisms are "
 		"partly traced" : "every hook of this build is supported");
 	loader_stop(ld);

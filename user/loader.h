@@ -24,6 +24,8 @@ struct loader_cfg {
 /* Map fds the collector reads; ring is the proc_events ring buffer. */
 struct loader_maps {
 	int endpoints, objnames, sigs, sigdels, stats, traced, proc_events;
+	int mq_hist, mq_objs; /* message queues: histograms, per-CPU queue statistics */
+	int shm_events, sem_wakes; /* shm attach ring buffer, semaphore wake-ups */
 };
 
 /*
@@ -40,6 +42,9 @@ int loader_trace_pid(struct loader *ld, uint32_t tgid);
 /* Hooks skipped because this kernel lacks them (warned at start). */
 int loader_skipped(const struct loader *ld);
 void loader_stop(struct loader *ld);
+/* Destroy links in parallel: each detach waits on the kernel for a while. */
+struct bpf_link;
+void loader_detach_links(struct bpf_link **links, int n);
 
 /* --check: what this kernel supports; returns the exit status. */
 int loader_check_report(FILE *out);

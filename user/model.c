@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_mq.h"
+#include "model_sync.h"
 #include "signames.h"
 
 /*
@@ -154,6 +156,7 @@ struct ep_ent {
 	uint32_t next;   /* next endpoint of the same object, index + 1 */
 	uint64_t ops, bytes, blocked_ns;
 	char comm[MODEL_COMM_LEN + 1];
+	uint64_t fds, creds;
 };
 
 struct sig_ent {
@@ -182,6 +185,8 @@ struct model {
 	 * map_full, since they are lost exactly like a full BPF map's.
 	 */
 	uint64_t dropped;
+	struct mqx *mqx;       /* message-queue histograms and statistics */
+	struct sync_state *sync; /* shm attach periods, semaphore wake-ups */
 };
 
 static const char *const mech_names[M_MAX] = {
@@ -229,7 +234,21 @@ struct model *model_new(void)
 	kv_init(&m->sigs, sizeof(struct sig_ent), 6);
 	kv_init(&m->sigdels, sizeof(struct sigdel_ent), 3);
 	kv_init(&m->prev, sizeof(struct prev_ent), 7);
+	if (!(m->mqx = mqx_new())) {
+		free(m);
+		return NULL;
+	}
+	if (!(m->sync = sync_new())) {
+		mqx_free(m->mqx);
+		free(m);
+		return NULL;
+	}
 	return m;
+}
+
+struct mqx *model_mqx(struct model *m)
+{
+	return m->mqx;
 }
 
 void model_free(struct model *m)
@@ -246,7 +265,26 @@ void model_free(struct model *m)
 	kv_free(&m->sigs);
 	kv_free(&m->sigdels);
 	kv_free(&m->prev);
+	mqx_free(m->mqx);
+	sync_free(m->sync);
 	free(m);
+}
+
+void model_shm_event(struct model *m, const struct shm_obs *o)
+{
+	if (sync_shm_event(m->sync, o))
+		m->dropped++;
+}
+
+void model_update_wake(struct model *m, const struct wake_obs *o)
+{
+	if (sync_update_wake(m->sync, o))
+		m->dropped++;
+}
+
+void model_set_clock(struct model *m, uint64_t now_ns)
+{
+	sync_set_clock(m->sync, now_ns);
 }
 
 /* comm arrives from BPF, where a 16-byte comm need not be NUL-terminated. */
@@ -419,6 +457,8 @@ void model_update_endpoint(struct model *m, const struct ep_obs *o)
 	e->ops = o->ops;
 	e->bytes = o->bytes;
 	e->blocked_ns = o->blocked_ns;
+	e->fds = o->fds;
+	e->creds = o->creds;
 	copy_comm(e->comm, o->comm);
 }
 
@@ -469,6 +509,7 @@ struct ework {
 struct ebuf {
 	struct ework *v;
 	size_t n, cap;
+	struct mq_binbuf bins; /* histograms of the mq/msg edges */
 };
 
 static struct ework *ebuf_push(struct ebuf *b)
@@ -542,6 +583,8 @@ static void object_name(const struct obj_ent *o, char *buf, size_t len)
 	size_t n;
 
 	if (!o->name) {
+		if (sync_object_name((int)o->key[0], o->key[1], o->key[2], buf, len))
+			return;
 		if (mech)
 			snprintf(buf, len, "%s:[%llu]", mech, (unsigned long long)o->key[2]);
 		else
@@ -554,6 +597,11 @@ static void object_name(const struct obj_ent *o, char *buf, size_t len)
 		memcpy(buf, o->name, n + 1);
 	else
 		snprintf(buf, len, "...%s", o->name + n - (len - 4));
+}
+
+static bool mech_is_unix(int mech)
+{
+	return mech == M_UNIX_STREAM || mech == M_UNIX_DGRAM || mech == M_UNIX_SEQPACKET;
 }
 
 /* a * b / c without overflow; a*b/c <= a here since b <= c. */
@@ -611,6 +659,15 @@ static int join_object(const struct model *m, const struct obj_ent *o,
 			e->blocked_src_ns = s->blocked_ns;
 			e->blocked_dst_ns = r->blocked_ns;
 			e->exact = true;
+			/*
+			 * Passed fds travel with some message; with one receiver
+			 * they all reached it, with several nobody knows which.
+			 */
+			if (R->n == 1 && mech_is_unix((int)o->key[0])) {
+				e->has_scm = true;
+				e->fds_passed = s->fds;
+				e->creds = s->creds;
+			}
 			if (S->n == 1 && R->n == 1) {
 				e->msgs = s->ops;
 				e->bytes = r->bytes;
@@ -625,6 +682,13 @@ static int join_object(const struct model *m, const struct obj_ent *o,
 				e->bytes = mul_div(s->bytes, r->bytes, total_rx);
 				e->msgs = mul_div(s->ops, r->bytes, total_rx);
 			}
+			if (e->mech == M_SEM) {
+				e->sem_posts = s->ops;
+				e->sem_waits = r->ops;
+			}
+			if ((e->mech == M_MQ || e->mech == M_MSG) &&
+			    mqx_fill_edge(m->mqx, e, o->key[1], o->key[2], S->n, R->n, &out->bins))
+				return -1;
 		}
 	}
 	return 0;
@@ -666,6 +730,48 @@ static const struct sigdel_ent *sigdel_lookup(const struct model *m, uint32_t pi
 	long i = kv_lookup(&m->sigdels, key);
 
 	return i < 0 ? NULL : kv_at(&m->sigdels, i);
+}
+
+/* An edge from model_sync.c: its ends named like every other edge's. */
+struct sync_emit_ctx {
+	const struct model *m;
+	struct ebuf *eb;
+};
+
+static int sync_emit(void *arg, const struct edge *e, uint64_t ka, uint64_t kb,
+		     const char *src_comm, const char *dst_comm)
+{
+	struct sync_emit_ctx *c = arg;
+	struct ework *w = ebuf_push(c->eb);
+	uint64_t key[3] = { (uint64_t)e->mech, ka, kb };
+	long i;
+
+	if (!w)
+		return -1;
+	w->e = *e;
+	w->ka = ka;
+	w->kb = kb;
+	fill_end(c->m, &w->e.src, e->src.pid, e->src.start_ns, src_comm);
+	fill_end(c->m, &w->e.dst, e->dst.pid, e->dst.start_ns, dst_comm);
+	if (!w->e.object[0]) {
+		if ((i = kv_lookup(&c->m->objs, key)) >= 0)
+			object_name(kv_at(&c->m->objs, i), w->e.object, sizeof(w->e.object));
+		else if (!sync_object_name(e->mech, ka, kb, w->e.object, sizeof(w->e.object)))
+			snprintf(w->e.object, sizeof(w->e.object), "?");
+	}
+	return 0;
+}
+
+/* Semaphore wake-ups onto the post -> wait edges, then shm and wake-only edges. */
+static int join_sync(struct model *m, struct ebuf *eb)
+{
+	struct sync_emit_ctx c = { m, eb };
+
+	sync_begin(m->sync);
+	for (size_t i = 0; i < eb->n; i++)
+		if (eb->v[i].e.mech == M_SEM)
+			sync_annotate(m->sync, &eb->v[i].e, eb->v[i].ka, eb->v[i].kb);
+	return sync_edges(m->sync, sync_emit, &c);
 }
 
 /* One edge per (sender, target, signal, si_code), exact: the kernel names both. */
@@ -929,15 +1035,18 @@ struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, i
 	 * the model is left as it was: the next snapshot's deltas still span
 	 * from the last successful one.
 	 */
-	if (join_endpoints(m, &eb) || add_signals(m, &eb) ||
+	if (join_endpoints(m, &eb) || join_sync(m, &eb) || add_signals(m, &eb) ||
 	    attribute_deliveries(m, &eb) || compute_deltas(m, &eb, &next) ||
 	    select_edges(&eb, filter, s) || collect_procs(m, s)) {
 		free(eb.v);
+		free(eb.bins.v);
 		kv_free(&next);
 		snapshot_free(s);
 		return NULL;
 	}
 	free(eb.v);
+	s->mq_bins = eb.bins.v;
+	s->n_mq_bins = eb.bins.n;
 	kv_free(&m->prev);
 	m->prev = next;
 
@@ -948,7 +1057,7 @@ struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, i
 	s->interval_s = elapsed_s > m->last_elapsed ? elapsed_s - m->last_elapsed : 0;
 	m->last_elapsed = elapsed_s;
 	s->lost = m->lost;
-	s->lost.map_full += m->dropped;
+	s->lost.map_full += m->dropped + mqx_dropped(m->mqx);
 	return s;
 }
 
@@ -958,5 +1067,6 @@ void snapshot_free(struct snapshot *s)
 		return;
 	free(s->edges);
 	free(s->procs);
+	free(s->mq_bins);
 	free(s);
 }

@@ -58,11 +58,12 @@ struct model_proc {
 /* Cumulative counters of one endpoint, as read from the BPF map. */
 struct ep_obs {
 	struct proc_ref proc;
-	int mech;              /* M_PIPE or M_FIFO */
+	int mech;              /* M_PIPE, M_FIFO, M_UNIX_*, M_TCP, M_UDP, ... */
 	int dir;               /* 0 = tx (wrote into the object), 1 = rx */
 	uint64_t obj_a, obj_b; /* object identity (s_dev, i_ino) */
 	uint64_t ops, bytes, blocked_ns;
 	char comm[MODEL_COMM_LEN + 1]; /* comm at first use, fallback name */
+	uint64_t fds, creds;   /* unix tx: fds passed (SCM_RIGHTS), SCM_CREDENTIALS sent */
 };
 
 /* Cumulative counters of signals from one sender to one target. */
@@ -114,6 +115,44 @@ void model_update_sigdel(struct model *m, const struct sigdel_obs *o);
 void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 			   const char *name);
 
+/*
+ * Shared memory attach periods (model_sync.c), in the order the kernel
+ * reported them.  A segment is its shmem inode (dev, ino).  ATTACH adds one
+ * mapping, DETACH removes one, FORK gives child every mapping of proc, GONE
+ * (exec or exit) removes all of proc's.  Times are CLOCK_MONOTONIC ns.
+ */
+enum shm_obs_type { SHM_OBS_ATTACH = 1, SHM_OBS_DETACH, SHM_OBS_FORK, SHM_OBS_GONE };
+struct shm_obs {
+	int type;
+	struct proc_ref proc;
+	struct proc_ref child;  /* FORK */
+	uint64_t ts_ns;
+	uint64_t dev, ino;      /* ATTACH, DETACH */
+	uint64_t size;          /* ATTACH: bytes */
+	int shmid;              /* ATTACH of a SysV segment, else -1 */
+	int64_t key;            /* its SysV key, -1 if not SysV */
+	bool internal;          /* ATTACH: name is a bare name (memfd:x, dev/zero), not a path */
+	char name[256];         /* ATTACH: path or name of the backing file */
+	char comm[MODEL_COMM_LEN + 1];
+};
+void model_shm_event(struct model *m, const struct shm_obs *o);
+/* "Now" for attach periods still open at the next snapshot (CLOCK_MONOTONIC ns). */
+void model_set_clock(struct model *m, uint64_t now_ns);
+
+/*
+ * Semaphore wake-ups, cumulative per (waker, wakee, semaphore): how many of
+ * wakee's blocked waits waker's operation ended, and the time wakee was
+ * blocked in them.
+ */
+struct wake_obs {
+	int mech;               /* M_SEM */
+	struct proc_ref waker, wakee;
+	uint64_t obj_a, obj_b;
+	uint64_t wakes, blocked_ns;
+	char wakee_comm[MODEL_COMM_LEN + 1];
+};
+void model_update_wake(struct model *m, const struct wake_obs *o);
+
 /* Lost-event counters, cumulative, shown in every report. */
 struct model_lost {
 	uint64_t events;   /* ring buffer records dropped */
@@ -135,6 +174,34 @@ struct edge_end {
 	char comm[MODEL_COMM_LEN + 1];
 };
 
+/*
+ * Message queues (mq, msg), see model_mq.h: one bin of an edge's histogram
+ * of priorities (mq) or mtypes (msg), or of message sizes.
+ */
+enum mq_bin_kind {
+	MQ_BIN_TAG = 0,  /* key: priority or mtype; MODEL_MQ_TAG_UNKNOWN if not known */
+	MQ_BIN_SIZE = 1, /* key: size bucket, 0 for empty, k for [2^(k-1), 2^k) bytes */
+};
+#define MODEL_MQ_TAG_UNKNOWN (-1LL)
+
+struct mq_bin {
+	int kind;
+	int64_t key;
+	uint64_t count;
+};
+
+/* The queue as a whole (every process using it), cumulative. */
+struct queue_stats {
+	uint64_t limit;       /* mq: mq_maxmsg; msg: q_qbytes */
+	uint64_t msgsize;     /* mq: mq_msgsize */
+	uint64_t samples;     /* sends/receives, each sampled the depth it found */
+	uint64_t depth_sum, depth_max; /* messages queued */
+	uint64_t bytes_max;   /* msg: bytes queued */
+	uint64_t found_full, found_empty;
+	uint64_t notifies;    /* mq_notify registrations */
+	uint64_t removes;     /* mq_unlink, msgctl(IPC_RMID) */
+};
+
 struct edge {
 	int mech;
 	char object[300];      /* "pipe:[8425]", "/tmp/fifo", "SIGUSR1" */
@@ -143,12 +210,24 @@ struct edge {
 	uint64_t msgs, bytes;  /* cumulative */
 	uint64_t d_msgs, d_bytes; /* since the previous snapshot */
 	uint64_t blocked_src_ns, blocked_dst_ns;
+	/* unix sockets: what the sender passed, when this edge's alone (one receiver) */
+	bool has_scm;
+	uint64_t fds_passed, creds;
 	/* signals only */
 	int sig;
 	int code;
 	uint64_t sig_result[MODEL_SIGRES];
 	bool has_delivery;     /* the target had a single sender of this signal */
 	uint64_t delivered, lat_count, lat_sum_ns, lat_max_ns;
+	/* shm only: the segment's size, and how long both ends were attached together */
+	uint64_t shm_size, shm_together_ns;
+	int64_t shm_key;       /* SysV key, -1 for other kinds */
+	/* sem only: src's posts, dst's successful waits, the waits src's wake-ups ended */
+	uint64_t sem_posts, sem_waits, sem_wakes, sem_wake_blocked_ns;
+	/* mq and msg only */
+	bool has_queue;        /* the queue's statistics are known */
+	struct queue_stats queue;
+	uint32_t bins_off, n_bins; /* snapshot->mq_bins[bins_off ..]: histograms, see model_mq.h */
 };
 
 struct snapshot {
@@ -162,6 +241,8 @@ struct snapshot {
 	size_t n_edges;
 	struct model_proc *procs; /* processes that are an end of some edge, by pid */
 	size_t n_procs;
+	struct mq_bin *mq_bins;   /* the mq/msg edges' histogram bins */
+	size_t n_mq_bins;
 };
 
 /*

@@ -32,7 +32,9 @@ static const struct {
 };
 
 /* What this build traces; the other names are known but refused. */
-#define IMPLEMENTED_MECHS (BIT(M_PIPE) | BIT(M_FIFO) | BIT(M_SIGNAL))
+#define IMPLEMENTED_MECHS (BIT(M_PIPE) | BIT(M_FIFO) | BIT(M_SIGNAL) | BIT(M_MQ) | BIT(M_MSG) | \
+			   BIT(M_SHM) | BIT(M_SEM) | BIT(M_UNIX_STREAM) | BIT(M_UNIX_DGRAM) | \
+			   BIT(M_UNIX_SEQPACKET) | BIT(M_TCP) | BIT(M_UDP))
 
 static void available_mechs(char *buf, size_t len)
 {
@@ -49,7 +51,8 @@ static void available_mechs(char *buf, size_t len)
 
 static const char usage[] =
 "Usage: ipctrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
-"Show which processes talk to which through pipes, FIFOs and signals.\n"
+"Show which processes talk to which through pipes, FIFOs, signals, message\n"
+"queues, shared memory, semaphores, unix sockets and loopback TCP/UDP.\n"
 "\n"
 "  -f, --format FMT     table (default), json (JSON lines), dot (Graphviz)\n"
 "  -i, --interval SEC   report every SEC seconds (default: 1 for a table on a\n"
@@ -57,7 +60,7 @@ static const char usage[] =
 "  -d, --duration SEC   stop after SEC seconds\n"
 "  -p, --pid PID        only IPC where PID is one end (repeatable, or a comma list)\n"
 "  -c, --comm NAME      only IPC where a process named NAME is one end (repeatable)\n"
-"  -m, --mech LIST      pipe,fifo,signal (default: all)\n"
+"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,signal (default: all)\n"
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
 "      --check          print what this kernel supports and exit\n"
 "  -h, --help           this help\n"

@@ -47,11 +47,22 @@ static void put_edge(FILE *f, const struct edge *e)
 		fputc(' ', f);
 		dot_put_escaped(f, si_code_name(e->sig, e->code, code, sizeof(code)));
 	}
-	fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B\"", e->msgs, e->bytes);
+	if (e->mech == M_SHM)
+		fprintf(f, "\\n%" PRIu64 " B shared", e->shm_size);
+	else if (e->mech == M_SEM)
+		fprintf(f, "\\n%" PRIu64 " posts, %" PRIu64 " wakes", e->msgs, e->sem_wakes);
+	else
+		fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
+	if (e->has_scm && e->fds_passed)
+		fprintf(f, ", %" PRIu64 " fds", e->fds_passed);
+	fputc('"', f);
 	if (!e->exact)
 		fputs(", style=dashed", f);
 	if (e->mech == M_SIGNAL)
 		fputs(", color=red, fontcolor=red", f);
+	/* Attached together: no direction of flow is known. */
+	if (e->mech == M_SHM)
+		fputs(", dir=none, color=blue, fontcolor=blue", f);
 	fputs("];\n", f);
 }
 

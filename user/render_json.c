@@ -4,6 +4,7 @@
 #include <time.h>
 #include "jsonesc.h"
 #include "render.h"
+#include "render_mq.h"
 #include "signames.h"
 
 /*
@@ -65,6 +66,15 @@ static void put_signal(FILE *f, const struct edge *e)
 			e->delivered, e->lat_count, e->lat_sum_ns, e->lat_max_ns);
 }
 
+/* Attached together, not messages: the segment's size and the time shared. */
+static void put_shm(FILE *f, const struct edge *e)
+{
+	fprintf(f, ",\"size\":%" PRIu64 ",\"together_ns\":%" PRIu64, e->shm_size,
+		e->shm_together_ns);
+	if (e->shm_key >= 0)
+		fprintf(f, ",\"key\":\"0x%08" PRIx64 "\"", (uint64_t)e->shm_key);
+}
+
 static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 {
 	const char *mech = model_mech_name(e->mech);
@@ -81,8 +91,19 @@ static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 		",\"interval\":{\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 		",\"blocked_ns\":{\"src\":%" PRIu64 ",\"dst\":%" PRIu64 "}",
 		e->msgs, e->bytes, e->d_msgs, e->d_bytes, e->blocked_src_ns, e->blocked_dst_ns);
+	/* unix sockets, when the receiver is the only one (see model.c) */
+	if (e->has_scm)
+		fprintf(f, ",\"fds_passed\":%" PRIu64 ",\"creds\":%" PRIu64, e->fds_passed, e->creds);
 	if (e->mech == M_SIGNAL)
 		put_signal(f, e);
+	if (e->mech == M_MQ || e->mech == M_MSG)
+		render_json_mq(s, e, f);
+	if (e->mech == M_SHM)
+		put_shm(f, e);
+	if (e->mech == M_SEM)
+		fprintf(f, ",\"posts\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"wakes\":%" PRIu64
+			",\"wake_blocked_ns\":%" PRIu64, e->sem_posts, e->sem_waits, e->sem_wakes,
+			e->sem_wake_blocked_ns);
 	fputs("}\n", f);
 }
 

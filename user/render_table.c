@@ -3,7 +3,7 @@
  * The human report: one row per edge, 120 columns wide, largest first.
  *
  * ipctrace  elapsed 3.0s  edges 2  lost: events 0, map full 0
- * SRC                  DST                  MECH   OBJECT                    MSGS    BYTES  MSG/s    B/s  NOTE
+ * SRC                  DST                  MECH       OBJECT                MSGS    BYTES  MSG/s    B/s  NOTE
  * 101/producer         102/consumer         pipe   pipe:[8425]               1000    62.5K    300  18.8K  blk 0/123us
  * 101/producer         102/consumer         signal SIGUSR1 SI_USER              5        -    2.5      -  deliv 5
  *
@@ -18,12 +18,27 @@
 
 /* Column widths; they add up to 120 with the separators. */
 #define W_END 20
-#define W_MECH 6
-#define W_OBJ 21
+#define W_MECH 10
+#define W_OBJ 17
 #define W_MSGS 8
 #define W_BYTES 7
 #define W_RATE 6
 #define W_NOTE 16
+
+/* The JSON names, shortened where they would not fit the column. */
+static const char *table_mech_label(int mech)
+{
+	switch (mech) {
+	case M_UNIX_STREAM:
+		return "unix/strm";
+	case M_UNIX_DGRAM:
+		return "unix/dgram";
+	case M_UNIX_SEQPACKET:
+		return "unix/seqp";
+	default:
+		return model_mech_name(mech);
+	}
+}
 
 /* Header and legend lines around the rows, for the terminal-height limit. */
 #define FRAME_LINES 4
@@ -115,20 +130,60 @@ static void put_rate(FILE *f, uint64_t delta, double interval_s, double base)
 		fprintf(f, " %*s", W_RATE, human(delta / interval_s, base, buf, sizeof(buf)));
 }
 
+/*
+ * A queue's note: "q8/8 3.3ms/2.1us", its deepest observed depth (of
+ * mq_maxmsg for POSIX queues) and, without the "blk" word, each end's
+ * blocked time.  false if there is no depth or it would not fit: the
+ * generic note is shown then.
+ */
+static bool queue_note(const struct edge *e, char *note, size_t len)
+{
+	char a[24], b[24];
+	int n;
+
+	if ((e->mech != M_MQ && e->mech != M_MSG) || !e->has_queue || !e->queue.samples)
+		return false;
+	n = snprintf(note, len, "q%s", human(e->queue.depth_max, 1000, a, sizeof(a)));
+	if (e->mech == M_MQ)
+		n += snprintf(note + n, len - n, "/%s", human(e->queue.limit, 1000, b, sizeof(b)));
+	if (e->blocked_src_ns || e->blocked_dst_ns)
+		n += snprintf(note + n, len - n, " %s/%s",
+			      human_ns(e->blocked_src_ns, a, sizeof(a)),
+			      human_ns(e->blocked_dst_ns, b, sizeof(b)));
+	return n > 0 && (size_t)n < len && n <= W_NOTE;
+}
+
 static void put_note(FILE *f, const struct edge *e)
 {
 	char a[24], b[24], note[64];
+	size_t used = 0;
 
 	note[0] = '\0';
-	if (e->mech == M_SIGNAL) {
+	/* Passed fds are rare and worth seeing first. */
+	if (e->has_scm && e->fds_passed)
+		used = snprintf(note, sizeof(note), "fds %s ", human(e->fds_passed, 1000, a, sizeof(a)));
+	if (queue_note(e, note, sizeof(note))) {
+		fputs("  ", f);
+		text_put_clean(f, note, 0);
+		return;
+	}
+	/* Semaphore hand-offs: waits of dst that src's post ended. */
+	if (e->mech == M_SEM && e->sem_wakes)
+		used = snprintf(note, sizeof(note), "wake %s ", human(e->sem_wakes, 1000, a, sizeof(a)));
+	if (e->mech == M_SHM) {
+		/* Nothing moves through calls: what is shared is the segment. */
+		snprintf(note, sizeof(note), "size %s", human(e->shm_size, 1024, a, sizeof(a)));
+	} else if (e->mech == M_SIGNAL) {
 		if (e->has_delivery)
 			snprintf(note, sizeof(note), "deliv %s",
 				 human(e->delivered, 1000, a, sizeof(a)));
 	} else if (e->blocked_src_ns || e->blocked_dst_ns) {
 		/* Time each end spent inside its calls on this object. */
-		snprintf(note, sizeof(note), "blk %s/%s",
+		snprintf(note + used, sizeof(note) - used, "blk %s/%s",
 			 human_ns(e->blocked_src_ns, a, sizeof(a)),
 			 human_ns(e->blocked_dst_ns, b, sizeof(b)));
+	} else if (used) {
+		note[used - 1] = '\0';
 	}
 	if (note[0]) {
 		fputs("  ", f);
@@ -138,7 +193,7 @@ static void put_note(FILE *f, const struct edge *e)
 
 static void put_row(FILE *f, const struct snapshot *s, const struct edge *e)
 {
-	const char *mech = model_mech_name(e->mech);
+	const char *mech = table_mech_label(e->mech);
 	bool sig = e->mech == M_SIGNAL;
 	char buf[32];
 

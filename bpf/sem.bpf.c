@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Semaphores: SysV (semop, semtimedop, semctl SETVAL/SETALL) and POSIX
+ * (uprobes on libc's sem_post, sem_wait, sem_timedwait, sem_clockwait,
+ * sem_trywait, sem_open; the loader attaches them).
+ *
+ * Every successful post and wait is an endpoint (tx = post, rx = wait,
+ * bytes = units).  Who woke whom comes from sched_waking, which runs in the
+ * waker's context and names the wakee: when the waker is inside a post and
+ * the wakee is blocked in a wait on the same semaphore, the wake-up is
+ * remembered in the wakee's stash, and counted when its wait returns with
+ * success, together with the time it was blocked.
+ *
+ * POSIX semaphores are futexes in shared memory, so a semaphore is the page
+ * it lives in (inode + offset, via bpf_find_vma): two processes that map it
+ * at different addresses meet.  A sem_t in private memory is thread-only
+ * and is not IPC: it is left out.  Uncontended sem_post/sem_wait never
+ * enter the kernel, hence uprobes rather than the futex syscall, which
+ * would also mix semaphores up with every other shared futex.
+ */
+#include "common.bpf.h"
+
+#define SEM_SOPS_MAX 32      /* sembufs read per semop; more is counted in a stat */
+#define SEM_NUM_BITS 16      /* obj_b = semid << 16 | sem_num (SEMMSL <= 32000) */
+/* MAP_SHARED; VM_SHARED (0x08) is cleared for a read-only file, this one is not */
+#define VM_MAYSHARE 0x80
+#define SETVAL 16
+#define SETALL 17
+#define IPC_64 0x0100
+
+enum sem_call {
+	SEMC_SEMOP = 1,  /* semop, semtimedop */
+	SEMC_SEMCTL = 2, /* SETVAL, SETALL: may wake waiters, is not a post */
+	SEMC_PPOST = 3,  /* sem_post */
+	SEMC_PWAIT = 4,  /* sem_wait, sem_timedwait, sem_clockwait, sem_trywait */
+};
+
+struct sembuf_u {
+	__u16 sem_num;
+	__s16 sem_op;
+	__s16 sem_flg;
+};
+
+/*
+ * One thread's call in progress, keyed by tid: sched_waking names the wakee
+ * by its task, whose pid is the tid.  match_a/match_b is what a waker and a
+ * wakee must share: (ipc ns, semid) for SysV, the sem_t's page key for POSIX.
+ */
+struct sem_stash {
+	__u64 ts;
+	__u64 start_ns;
+	__u64 match_a;
+	__u64 match_b;
+	__u64 waker_start_ns;
+	__u32 waker_tgid;    /* 0 until a waker is seen */
+	__u32 tgid;
+	__u16 wait_num;      /* SysV: sem_num of the wait, the edge's object */
+	__u16 nsops;         /* sembufs in sops */
+	__u8 call;
+	__u8 posting;        /* this call can wake waiters */
+	__u8 waiting;        /* this call can block */
+	__u8 depth;          /* POSIX: nested uprobe entries on this thread */
+	__u8 charge;         /* index of the sembuf that gets the blocked time */
+	__u8 pad[7];
+	struct sembuf_u sops[SEM_SOPS_MAX];
+};
+
+/* LRU: a thread killed (or longjmp'd) inside a call never reaches its exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct sem_stash);
+} sem_stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct wake_key);
+	__type(value, struct wake_val);
+} sem_wakes SEC(".maps");
+
+/* sem_open's name argument, from entry to return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} sem_open_stash SEC(".maps");
+
+/*
+ * Threads inside a call that can wake a waiter, machine-wide.  sched_waking
+ * runs for every wake-up of the machine: while this is 0 it costs one load.
+ * A poster that never reaches its exit (killed mid-call, LRU eviction)
+ * leaves it too high, which only costs the lookup it saves.
+ */
+__u64 sem_posting = 0;
+
+/* What a new stash entry starts as. */
+static const struct sem_stash sem_stash_zero;
+
+/*
+ * A zeroed stash entry for tid, to fill in place.  Never built in a per-CPU
+ * buffer first: uprobe programs run preemptible (migration disabled only),
+ * and another program on the same CPU would write the same buffer.  The
+ * flags that sched_waking looks at are set last, by stash_arm().
+ */
+static __always_inline struct sem_stash *stash_new(__u32 tid)
+{
+	struct sem_stash *st = NULL;
+
+	if (!bpf_map_update_elem(&sem_stash, &tid, &sem_stash_zero, BPF_ANY))
+		st = bpf_map_lookup_elem(&sem_stash, &tid);
+	if (!st)
+		stat_inc(STAT_STASH_FULL);
+	return st;
+}
+
+static __always_inline void stash_arm(struct sem_stash *st, bool posting, bool waiting)
+{
+	st->waiting = waiting;
+	st->posting = posting;
+	if (posting)
+		__sync_fetch_and_add(&sem_posting, 1);
+}
+
+static __always_inline void stash_drop(__u32 tid, const struct sem_stash *st)
+{
+	if (st->posting && sem_posting)
+		__sync_fetch_and_add(&sem_posting, -1);
+	bpf_map_delete_elem(&sem_stash, &tid);
+}
+
+/* Count one ended wait on the (waker -> me) edge; I am current. */
+static __always_inline void wake_account(const struct sem_stash *st, __u64 obj_a, __u64 obj_b,
+					 __u64 dt)
+{
+	struct wake_key k = {
+		.waker_tgid = st->waker_tgid,
+		.wakee_tgid = st->tgid,
+		.waker_start_ns = st->waker_start_ns,
+		.wakee_start_ns = st->start_ns,
+		.obj_a = obj_a,
+		.obj_b = obj_b,
+		.mech = MECH_SEM,
+	};
+	struct wake_val *v = bpf_map_lookup_elem(&sem_wakes, &k);
+
+	if (!v) {
+		struct wake_val init = {};
+
+		bpf_get_current_comm(init.wakee_comm, sizeof(init.wakee_comm));
+		bpf_map_update_elem(&sem_wakes, &k, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&sem_wakes, &k);
+		if (!v) {
+			stat_inc(STAT_EP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->wakes, 1);
+	__sync_fetch_and_add(&v->blocked_ns, dt);
+}
+
+static __always_inline __u64 ipc_ns_inum(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, nsproxy, ipc_ns, ns.inum);
+}
+
+/* ---- SysV ---- */
+
+/* State of the loops over a semop's sembufs (bpf_loop: verified once). */
+struct sops_loop {
+	struct sem_stash *st;
+	const struct sembuf_u *usops;
+	struct ep_key key;
+	__u64 dt;
+	int post_idx, wait_idx, zero_idx;
+	int fault;
+};
+
+static long sops_read_cb(__u32 i, void *data)
+{
+	struct sops_loop *l = data;
+	struct sembuf_u *sb;
+
+	if (i >= SEM_SOPS_MAX)
+		return 1;
+	sb = &l->st->sops[i];
+	if (bpf_probe_read_user(sb, sizeof(*sb), &l->usops[i])) {
+		l->fault = 1; /* the kernel will fail the call with EFAULT too */
+		return 1;
+	}
+	if (sb->sem_op > 0 && l->post_idx < 0)
+		l->post_idx = i;
+	else if (sb->sem_op < 0 && l->wait_idx < 0)
+		l->wait_idx = i;
+	else if (sb->sem_op == 0 && l->zero_idx < 0)
+		l->zero_idx = i;
+	return 0;
+}
+
+static long sops_account_cb(__u32 i, void *data)
+{
+	struct sops_loop *l = data;
+	const struct sembuf_u *sb;
+	__s64 op;
+
+	if (i >= SEM_SOPS_MAX)
+		return 1;
+	sb = &l->st->sops[i];
+	op = sb->sem_op;
+	if (!op)
+		return 0;
+	l->key.dir = op > 0 ? DIR_TX : DIR_RX;
+	l->key.obj_b = l->st->match_b << SEM_NUM_BITS | sb->sem_num;
+	ep_account(&l->key, op > 0 ? op : -op, i == l->st->charge ? l->dt : 0);
+	return 0;
+}
+
+static __always_inline int sysv_semop_enter(int semid, const struct sembuf_u *usops,
+					    unsigned int nsops)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sops_loop l = { .usops = usops, .post_idx = -1, .wait_idx = -1, .zero_idx = -1 };
+	__u32 tid = (__u32)id;
+	struct sem_stash *st;
+	int wait_idx;
+
+	if (bench_noop || !tgid_wanted(id >> 32) || semid < 0 || !nsops)
+		return 0;
+	st = stash_new((__u32)id);
+	if (!st)
+		return 0;
+	if (nsops > SEM_SOPS_MAX) {
+		stat_inc(STAT_SEM_OPS_CUT);
+		nsops = SEM_SOPS_MAX;
+	}
+	l.st = st;
+	bpf_loop(nsops, sops_read_cb, &l, 0);
+	if (l.fault) {
+		bpf_map_delete_elem(&sem_stash, &tid);
+		return 0;
+	}
+	st->nsops = nsops;
+	st->call = SEMC_SEMOP;
+	wait_idx = l.wait_idx >= 0 ? l.wait_idx : l.zero_idx;
+	st->wait_num = wait_idx >= 0 ? st->sops[wait_idx & (SEM_SOPS_MAX - 1)].sem_num : 0;
+	/* Time inside the call goes to the decrement if there is one, else the first post. */
+	st->charge = l.wait_idx >= 0 ? l.wait_idx : (l.post_idx >= 0 ? l.post_idx : 0);
+	st->tgid = id >> 32;
+	st->start_ns = current_start_ns();
+	st->match_a = ipc_ns_inum();
+	st->match_b = semid;
+	st->ts = bpf_ktime_get_ns();
+	/* A decrement can wake a wait-for-zero: any non-zero op may wake. */
+	stash_arm(st, l.post_idx >= 0 || l.wait_idx >= 0, l.wait_idx >= 0 || l.zero_idx >= 0);
+	return 0;
+}
+
+static __always_inline int sysv_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sem_stash *st = bpf_map_lookup_elem(&sem_stash, &tid);
+	struct sops_loop l = {};
+
+	if (!st)
+		return 0;
+	if (st->call == SEMC_SEMOP && ret == 0) {
+		l.st = st;
+		l.dt = bpf_ktime_get_ns() - st->ts;
+		l.key.tgid = st->tgid;
+		l.key.start_ns = st->start_ns;
+		l.key.mech = MECH_SEM;
+		l.key.obj_a = st->match_a;
+		bpf_loop(st->nsops, sops_account_cb, &l, 0);
+		if (st->waker_tgid)
+			wake_account(st, st->match_a, st->match_b << SEM_NUM_BITS | st->wait_num, l.dt);
+	}
+	stash_drop(tid, st);
+	return 0;
+}
+
+/* semop(semid, tsops, nsops) */
+SEC("tracepoint/syscalls/sys_enter_semop")
+int sem_enter_semop(struct trace_event_raw_sys_enter *ctx)
+{
+	int semid = ctx->args[0];
+	const struct sembuf_u *sops = (const void *)ctx->args[1];
+	unsigned int nsops = ctx->args[2];
+
+	return sysv_semop_enter(semid, sops, nsops);
+}
+
+/* semtimedop(semid, tsops, nsops, timeout): glibc's semop() lands here */
+SEC("tracepoint/syscalls/sys_enter_semtimedop")
+int sem_enter_semtimedop(struct trace_event_raw_sys_enter *ctx)
+{
+	int semid = ctx->args[0];
+	const struct sembuf_u *sops = (const void *)ctx->args[1];
+	unsigned int nsops = ctx->args[2];
+
+	return sysv_semop_enter(semid, sops, nsops);
+}
+
+SEC("tracepoint/syscalls/sys_exit_semop")
+int sem_exit_semop(struct trace_event_raw_sys_exit *ctx)
+{
+	return sysv_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_semtimedop")
+int sem_exit_semtimedop(struct trace_event_raw_sys_exit *ctx)
+{
+	return sysv_exit(ctx->ret);
+}
+
+/*
+ * semctl(semid, semnum, cmd, arg): SETVAL and SETALL wake the waiters they
+ * satisfy; only remembered for the duration of the call, so that
+ * sched_waking can name the setter as the waker.
+ */
+SEC("tracepoint/syscalls/sys_enter_semctl")
+int sem_enter_semctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	int semid = ctx->args[0], cmd = ctx->args[2] & ~IPC_64;
+	struct sem_stash *st;
+
+	if (bench_noop || (cmd != SETVAL && cmd != SETALL) || semid < 0 || !tgid_wanted(id >> 32))
+		return 0;
+	st = stash_new((__u32)id);
+	if (!st)
+		return 0;
+	st->call = SEMC_SEMCTL;
+	st->tgid = id >> 32;
+	st->start_ns = current_start_ns();
+	st->match_a = ipc_ns_inum();
+	st->match_b = semid;
+	st->ts = bpf_ktime_get_ns();
+	stash_arm(st, true, false);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_semctl")
+int sem_exit_semctl(struct trace_event_raw_sys_exit *ctx)
+{
+	return sysv_exit(ctx->ret);
+}
+
+/* ---- wake-ups ---- */
+
+/*
+ * sched_waking(struct task_struct *p), in the waker's context.  A load for
+ * every wake-up of the machine; a lookup while some thread is inside a
+ * post, and more only when the current thread is that poster.
+ */
+SEC("raw_tracepoint/sched_waking")
+int sem_waking(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), wtid;
+	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	struct sem_stash *w, *s;
+
+	if (bench_noop || !sem_posting)
+		return 0;
+	w = bpf_map_lookup_elem(&sem_stash, &tid);
+	if (!w || !w->posting)
+		return 0;
+	wtid = BPF_CORE_READ(p, pid);
+	s = bpf_map_lookup_elem(&sem_stash, &wtid);
+	/* A thread of the same process is not IPC. */
+	if (!s || !s->waiting || s->tgid == w->tgid || s->match_a != w->match_a ||
+	    s->match_b != w->match_b)
+		return 0;
+	s->waker_tgid = w->tgid;
+	s->waker_start_ns = w->start_ns;
+	return 0;
+}
+
+/* ---- POSIX ---- */
+
+struct vma_key {
+	__u64 addr;
+	__u64 obj_a;
+	__u64 obj_b;
+	bool found;
+};
+
+static long psem_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_key *k = data;
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	struct inode *inode;
+	__u64 off;
+
+	if (!file || !(BPF_CORE_READ(vma, vm_flags) & VM_MAYSHARE))
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	off = k->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
+	k->obj_a = (__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32 | (__u32)off;
+	k->obj_b = BPF_CORE_READ(inode, i_ino);
+	k->found = true;
+	return 0;
+}
+
+/*
+ * The key a process's sem_t address resolved to last time.  bpf_find_vma()
+ * only try-locks the memory map and fails while someone holds it for
+ * writing (a tracer registering uprobes on the C library write-locks every
+ * process that maps it; khugepaged); then the last key stands in.  A
+ * private address caches "not shared" (found = false).
+ */
+struct psem_addr {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns; /* a reused pid is another process */
+	__u64 addr;
+};
+
+struct psem_cached {
+	__u64 obj_a;
+	__u64 obj_b;
+	__u64 found;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct psem_addr);
+	__type(value, struct psem_cached);
+} psem_cache SEC(".maps");
+
+#define EBUSY 16
+
+/* The shared page key of a sem_t address; false for private memory. */
+static __always_inline bool psem_key(__u64 addr, struct vma_key *k)
+{
+	struct psem_addr ck = {
+		.tgid = bpf_get_current_pid_tgid() >> 32,
+		.start_ns = current_start_ns(),
+		.addr = addr,
+	};
+	struct psem_cached cv, *c;
+	long err;
+
+	k->addr = addr;
+	k->found = false;
+	k->obj_a = k->obj_b = 0;
+	err = bpf_find_vma(bpf_get_current_task_btf(), addr, psem_vma_cb, k, 0);
+	if (err == -EBUSY) {
+		c = bpf_map_lookup_elem(&psem_cache, &ck);
+		if (!c) {
+			stat_inc(STAT_VMA_BUSY);
+			return false;
+		}
+		k->obj_a = c->obj_a;
+		k->obj_b = c->obj_b;
+		return c->found;
+	}
+	if (err)
+		return false;
+	c = bpf_map_lookup_elem(&psem_cache, &ck);
+	if (!c || c->obj_a != k->obj_a || c->obj_b != k->obj_b || c->found != k->found) {
+		cv.obj_a = k->obj_a;
+		cv.obj_b = k->obj_b;
+		cv.found = k->found;
+		bpf_map_update_elem(&psem_cache, &ck, &cv, BPF_ANY);
+	}
+	return k->found;
+}
+
+static __always_inline int psem_enter(__u64 addr, __u8 call)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct sem_stash *st;
+	struct vma_key k;
+
+	if (bench_noop || !tgid_wanted(id >> 32))
+		return 0;
+	if (!psem_key(addr, &k))
+		return 0;
+	st = bpf_map_lookup_elem(&sem_stash, &tid);
+	/* One libc sem function calling another on the same semaphore. */
+	if (st && (st->call == SEMC_PPOST || st->call == SEMC_PWAIT) && st->match_a == k.obj_a &&
+	    st->match_b == k.obj_b) {
+		st->depth++;
+		return 0;
+	}
+	st = stash_new(tid);
+	if (!st)
+		return 0;
+	st->call = call;
+	st->tgid = id >> 32;
+	st->start_ns = current_start_ns();
+	st->match_a = k.obj_a;
+	st->match_b = k.obj_b;
+	st->ts = bpf_ktime_get_ns();
+	stash_arm(st, call == SEMC_PPOST, call == SEMC_PWAIT);
+	return 0;
+}
+
+static __always_inline int psem_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sem_stash *st = bpf_map_lookup_elem(&sem_stash, &tid);
+	struct ep_key key = {};
+	__u64 dt;
+
+	if (!st || (st->call != SEMC_PPOST && st->call != SEMC_PWAIT))
+		return 0;
+	if (st->depth) {
+		st->depth--;
+		return 0;
+	}
+	if ((int)ret == 0) {
+		dt = bpf_ktime_get_ns() - st->ts;
+		key.tgid = st->tgid;
+		key.start_ns = st->start_ns;
+		key.mech = MECH_SEM;
+		key.dir = st->call == SEMC_PPOST ? DIR_TX : DIR_RX;
+		key.obj_a = st->match_a;
+		key.obj_b = st->match_b;
+		ep_account(&key, 1, dt);
+		if (st->call == SEMC_PWAIT && st->waker_tgid)
+			wake_account(st, st->match_a, st->match_b, dt);
+	}
+	stash_drop(tid, st);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(sem_post_enter, void *sem)
+{
+	return psem_enter((__u64)sem, SEMC_PPOST);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sem_post_ret, int ret)
+{
+	return psem_exit(ret);
+}
+
+/* Attached to sem_wait, sem_timedwait, sem_clockwait and sem_trywait. */
+SEC("uprobe")
+int BPF_KPROBE(sem_wait_enter, void *sem)
+{
+	return psem_enter((__u64)sem, SEMC_PWAIT);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sem_wait_ret, int ret)
+{
+	return psem_exit(ret);
+}
+
+/* sem_open(name, oflag, ...): the name, for "psem:/name". */
+SEC("uprobe")
+int BPF_KPROBE(sem_open_enter, const char *name)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	__u64 p = (__u64)name;
+
+	if (bench_noop || !tgid_wanted(id >> 32))
+		return 0;
+	bpf_map_update_elem(&sem_open_stash, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(sem_open_ret, void *sem)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 *pname = bpf_map_lookup_elem(&sem_open_stash, &tid);
+	const char *name;
+	/* on the stack, not a per-CPU buffer: this program can be preempted */
+	struct obj_name n = {};
+	struct obj_key ok;
+	struct vma_key k;
+	char c = 0;
+
+	if (!pname)
+		return 0;
+	name = (const char *)*pname;
+	bpf_map_delete_elem(&sem_open_stash, &tid);
+	/* SEM_FAILED is 0 */
+	if (!sem || !psem_key((__u64)sem, &k))
+		return 0;
+	/* glibc skips leading slashes: "/x" and "x" are the same semaphore */
+	for (int i = 0; i < 4; i++) {
+		if (bpf_probe_read_user(&c, 1, name) || c != '/')
+			break;
+		name++;
+	}
+	__builtin_memcpy(n.comp[0], "psem:/", 6);
+	if (bpf_probe_read_user_str(n.comp[0] + 6, IPC_NAME_LEN - 6, name) < 0)
+		return 0;
+	n.depth = 1;
+	n.raw = 1;
+	n.mech = MECH_SEM;
+	ok.obj_a = k.obj_a;
+	ok.obj_b = k.obj_b;
+	/* The latest sem_open names it: the same file may have been renamed. */
+	if (bpf_map_update_elem(&objnames, &ok, &n, BPF_ANY))
+		stat_inc(STAT_OBJ_FULL);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Shared memory: who is attached to which segment, and when.  Every kind of
+ * shared memory is backed by an inode of the kernel's shmem (tmpfs) or
+ * hugetlbfs: a SysV segment (shmat), a POSIX shm file in /dev/shm, a memfd,
+ * a shared anonymous mapping (mmap(MAP_SHARED|MAP_ANONYMOUS), which the
+ * kernel backs with a "dev/zero" shmem file).  So a segment is that inode,
+ * read from the mapping itself (bpf_find_vma at the syscall's exit).
+ *
+ * Attach and detach are rare compared with messages, and what matters is
+ * the period both ends were attached together: each change goes to
+ * userspace on the shm_events ring buffer with its time.  A process that
+ * attached something while traced is in shm_procs; only those have their
+ * munmaps inspected, and their fork, exec and exit reported (a child
+ * inherits every mapping; exec and exit drop them all).
+ */
+#include "common.bpf.h"
+
+/* MAP_SHARED; VM_SHARED (0x08) is cleared for a read-only file, this one is not */
+#define VM_MAYSHARE 0x80
+#define MAP_TYPE 0x0f
+#define MAP_SHARED 0x01
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_ANONYMOUS 0x20
+#define TMPFS_MAGIC 0x01021994
+#define HUGETLBFS_MAGIC 0x958458f6
+#define MAX_ERRNO 4095
+#define PAGE_SIZE 4096
+
+enum shm_call {
+	SHMC_SHMAT = 1,
+	SHMC_MMAP = 2,
+	SHMC_DETACH = 3, /* shmdt, munmap: the segment was found at enter */
+};
+
+struct shm_stash {
+	__u64 dev;
+	__u64 ino;
+	struct file *file; /* mmap of an fd: the file, known at enter */
+	__s32 shmid;
+	__u8 call;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct shm_stash);
+} shm_stash SEC(".maps");
+
+/* tgids that attached a segment while traced (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} shm_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 18);
+} shm_events SEC(".maps");
+
+/* What bpf_find_vma saw at an address. */
+struct shm_vma {
+	__u64 addr;
+	__u64 start, end;
+	struct file *file;
+	bool shared;
+};
+
+static long shm_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct shm_vma *v = data;
+
+	v->start = BPF_CORE_READ(vma, vm_start);
+	v->end = BPF_CORE_READ(vma, vm_end);
+	v->shared = BPF_CORE_READ(vma, vm_flags) & VM_MAYSHARE;
+	v->file = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+#define EBUSY 16
+
+/*
+ * The shmem/hugetlbfs file shared-mapped at addr, or NULL.  bpf_find_vma()
+ * only try-locks the memory map: while another task holds it for writing (a
+ * tracer registering uprobes on a library the process maps, khugepaged)
+ * the change cannot be seen, and is counted as a lost event.
+ */
+static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v)
+{
+	struct file *file;
+	__u64 magic;
+	long err;
+
+	__builtin_memset(v, 0, sizeof(*v));
+	v->addr = addr;
+	err = bpf_find_vma(bpf_get_current_task_btf(), addr, shm_vma_cb, v, 0);
+	if (err == -EBUSY)
+		stat_inc(STAT_SHM_EV_LOST);
+	if (err)
+		return NULL;
+	file = v->file;
+	if (!file || !v->shared)
+		return NULL;
+	magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+	if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC)
+		return NULL;
+	return file;
+}
+
+/* A POSIX semaphore file (/dev/shm/sem.NAME) is reported as a semaphore. */
+static __always_inline bool is_psem_file(struct file *file)
+{
+	char pfx[4] = {};
+
+	bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	return pfx[0] == 's' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == '.';
+}
+
+static __always_inline struct ipc_shm_event *shm_reserve(__u32 type, __u32 tgid, __u64 start_ns)
+{
+	struct ipc_shm_event *e = bpf_ringbuf_reserve(&shm_events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(STAT_SHM_EV_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->tgid = tgid;
+	e->start_ns = start_ns;
+	e->ts = bpf_ktime_get_ns();
+	e->shmid = -1;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void shm_submit(struct ipc_shm_event *e)
+{
+	/* Drained on a timer, like proc_events: no wake-up per record. */
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/*
+ * The file's path, leaf first, up to SHM_NAME_DEPTH components, crossing
+ * mounts.  A file on a mount that is in no namespace (the kernel's own shm
+ * mount: memfd, SysV, anonymous) has just its name.
+ */
+static __always_inline void shm_name(struct file *file, struct ipc_shm_event *e)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry), *parent, *root;
+	struct mount *mnt, *pmnt;
+	unsigned long ns;
+
+	mnt = (void *)BPF_CORE_READ(file, f_path.mnt) - bpf_core_field_offset(struct mount, mnt);
+	e->truncated = 1;
+	/* a mount crossing may come before each component, and at the top */
+	for (int i = 0; i < 2 * SHM_NAME_DEPTH + 4; i++) {
+		root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		parent = BPF_CORE_READ(d, d_parent);
+		if (d == root) {
+			pmnt = BPF_CORE_READ(mnt, mnt_parent);
+			if (pmnt == mnt) {
+				e->truncated = 0;
+				break;
+			}
+			d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = pmnt;
+			continue;
+		}
+		if (e->depth >= SHM_NAME_DEPTH)
+			break;
+		bpf_probe_read_kernel_str(e->comp[e->depth & (SHM_NAME_DEPTH - 1)], IPC_NAME_LEN,
+					  BPF_CORE_READ(d, d_name.name));
+		e->depth++;
+		/* A pseudo file's dentry (memfd, SysV, anonymous) is its own parent. */
+		if (d == parent) {
+			e->truncated = 0;
+			break;
+		}
+		d = parent;
+	}
+	/* The top mount of a path a process can open has a namespace. */
+	ns = (unsigned long)BPF_CORE_READ(mnt, mnt_ns);
+	/* NULL, or MNT_NS_INTERNAL (an error pointer) for kern_mount()ed ones */
+	if (!ns || ns >= (unsigned long)-MAX_ERRNO) {
+		e->internal = 1;
+		e->truncated = 0;
+		e->depth = e->depth ? 1 : 0;
+	}
+}
+
+/* file: the one mapped, if known from the fd; else looked up at addr. */
+static __always_inline void shm_attach(__u64 id, __u64 addr, struct file *file, __u8 kind,
+				       __s32 shmid)
+{
+	struct ipc_shm_event *e;
+	struct inode *inode;
+	struct shm_vma v;
+	__u32 tgid = id >> 32;
+	__u8 one = 1;
+
+	if (!file)
+		file = shm_file_at(addr, &v);
+	if (!file || is_psem_file(file))
+		return;
+	if (bpf_map_update_elem(&shm_procs, &tgid, &one, BPF_ANY))
+		stat_inc(STAT_TRACED_FULL);
+	e = shm_reserve(SHM_EV_ATTACH, tgid, current_start_ns());
+	if (!e)
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	e->kind = kind;
+	e->shmid = shmid;
+	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->size = BPF_CORE_READ(inode, i_size);
+	shm_name(file, e);
+	shm_submit(e);
+}
+
+static __always_inline int shm_stash_put(__u64 id, struct shm_stash *st)
+{
+	if (bpf_map_update_elem(&shm_stash, &id, st, BPF_ANY))
+		stat_inc(STAT_STASH_FULL);
+	return 0;
+}
+
+/* shmat(shmid, shmaddr, shmflg) */
+SEC("tracepoint/syscalls/sys_enter_shmat")
+int shm_enter_shmat(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct shm_stash st = { .call = SHMC_SHMAT, .shmid = ctx->args[0] };
+
+	if (bench_noop || !tgid_wanted(id >> 32))
+		return 0;
+	return shm_stash_put(id, &st);
+}
+
+/* mmap(addr, len, prot, flags, fd, off): only shared mappings of shmem */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int shm_enter_mmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), magic;
+	unsigned long flags = ctx->args[3];
+	int fd = ctx->args[4];
+	struct shm_stash st = { .call = SHMC_MMAP, .shmid = -1 };
+	struct file *file;
+
+	if (bench_noop)
+		return 0;
+	if ((flags & MAP_TYPE) != MAP_SHARED && (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return 0;
+	if (!tgid_wanted(id >> 32))
+		return 0;
+	if (!(flags & MAP_ANONYMOUS)) {
+		file = current_fd_file(fd);
+		if (!file)
+			return 0;
+		magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+		if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC)
+			return 0;
+		/* the mapping will hold this very file: no need to look it up after */
+		st.file = file;
+	}
+	return shm_stash_put(id, &st);
+}
+
+static __always_inline int shm_attach_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct shm_stash *st = bpf_map_lookup_elem(&shm_stash, &id);
+
+	if (!st)
+		return 0;
+	/* Both return an address, or -errno. */
+	if ((unsigned long)ret < (unsigned long)-MAX_ERRNO)
+		shm_attach(id, ret, st->file, st->call == SHMC_SHMAT ? SHM_KIND_SYSV : SHM_KIND_FILE,
+			   st->shmid);
+	bpf_map_delete_elem(&shm_stash, &id);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_shmat")
+int shm_exit_shmat(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_attach_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int shm_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_attach_exit(ctx->ret);
+}
+
+/*
+ * The segment a detach at addr would drop, found before the call (after it
+ * the mapping is gone).  munmap counts only when it covers the mapping
+ * that starts at addr whole; a partial unmap leaves the process attached.
+ */
+static __always_inline int shm_detach_enter(__u64 addr, __u64 len, bool whole)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct shm_stash st = { .call = SHMC_DETACH };
+	struct inode *inode;
+	struct shm_vma v;
+	struct file *file;
+
+	if (bench_noop || !bpf_map_lookup_elem(&shm_procs, &tgid))
+		return 0;
+	file = shm_file_at(addr, &v);
+	if (!file || is_psem_file(file))
+		return 0;
+	/* munmap rounds the length up to whole pages */
+	len = (len + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1);
+	if (whole && (v.start != addr || addr + len < v.end))
+		return 0;
+	inode = BPF_CORE_READ(file, f_inode);
+	st.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	st.ino = BPF_CORE_READ(inode, i_ino);
+	return shm_stash_put(id, &st);
+}
+
+static __always_inline int shm_detach_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct shm_stash *st = bpf_map_lookup_elem(&shm_stash, &id);
+	struct ipc_shm_event *e;
+
+	if (!st)
+		return 0;
+	if (ret == 0 && st->call == SHMC_DETACH) {
+		e = shm_reserve(SHM_EV_DETACH, id >> 32, current_start_ns());
+		if (e) {
+			e->dev = st->dev;
+			e->ino = st->ino;
+			shm_submit(e);
+		}
+	}
+	bpf_map_delete_elem(&shm_stash, &id);
+	return 0;
+}
+
+/* shmdt(shmaddr) */
+SEC("tracepoint/syscalls/sys_enter_shmdt")
+int shm_enter_shmdt(struct trace_event_raw_sys_enter *ctx)
+{
+	return shm_detach_enter(ctx->args[0], 0, false);
+}
+
+SEC("tracepoint/syscalls/sys_exit_shmdt")
+int shm_exit_shmdt(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_detach_exit(ctx->ret);
+}
+
+/* munmap(addr, len) */
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int shm_enter_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	return shm_detach_enter(ctx->args[0], ctx->args[1], true);
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int shm_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_detach_exit(ctx->ret);
+}
+
+/*
+ * A forked child inherits its parent's mappings.  A CLONE_VM child (vfork,
+ * posix_spawn) shares the parent's memory only until it execs: not counted
+ * as attached.
+ */
+SEC("raw_tracepoint/sched_process_fork")
+int shm_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	struct ipc_shm_event *e;
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (bench_noop)
+		return 0;
+	ctgid = BPF_CORE_READ(child, tgid);
+	if (BPF_CORE_READ(child, pid) != ctgid)
+		return 0;
+	ptgid = BPF_CORE_READ(parent, tgid);
+	if (!bpf_map_lookup_elem(&shm_procs, &ptgid))
+		return 0;
+	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		return 0;
+	if (bpf_map_update_elem(&shm_procs, &ctgid, &one, BPF_ANY))
+		stat_inc(STAT_TRACED_FULL);
+	e = shm_reserve(SHM_EV_FORK, ptgid, task_start_ns(parent));
+	if (!e)
+		return 0;
+	e->other_tgid = ctgid;
+	e->other_start_ns = BPF_CORE_READ(child, start_boottime);
+	shm_submit(e);
+	return 0;
+}
+
+static __always_inline void shm_gone(struct task_struct *task, __u32 tgid)
+{
+	struct ipc_shm_event *e;
+
+	if (!bpf_map_lookup_elem(&shm_procs, &tgid))
+		return;
+	bpf_map_delete_elem(&shm_procs, &tgid);
+	e = shm_reserve(SHM_EV_GONE, tgid, task_start_ns(task));
+	if (e)
+		shm_submit(e);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int shm_exec(void *ctx)
+{
+	if (bench_noop)
+		return 0;
+	shm_gone((struct task_struct *)bpf_get_current_task(), bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int shm_exit(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (bench_noop)
+		return 0;
+	/* do_exit() drops signal->live before this tracepoint: 0 means the last thread. */
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	shm_gone(task, bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

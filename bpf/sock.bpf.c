@@ -1,0 +1,841 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unix sockets and loopback TCP/UDP.
+ *
+ * Bytes are counted where every path meets: sock_send_length and
+ * sock_recv_length fire once per sendmsg/recvmsg of any flavour (write,
+ * send, sendto, sendmsg, each message of sendmmsg, splice and sendfile into
+ * a socket, read, recv*, io_uring), in the caller's context, with the return
+ * value.  Nothing is stashed for the bytes; the shared stash (stash.bpf.h)
+ * only gives the call's entry time and its user pointers.
+ *
+ * The object of both ends is the socket at which the bytes arrive: a sender
+ * on S counts tx on the receiving socket R, a reader of R counts rx on R,
+ * and the generic writer->reader join of the model pairs them.
+ *  unix  R is peer(S); a datagram sent to an address goes to the socket that
+ *        sk_data_ready names inside the sender's sendmsg.  R is identified
+ *        by its inode.  An accepted stream socket has no inode before
+ *        accept(): bytes sent to it earlier wait in sock_pending and move to
+ *        its inode when accept() returns it.
+ *  tcp   R's 4-tuple as R sees it; the sender mirrors its own.
+ *  udp   R's local port; the sender takes it from its connected peer or
+ *        from the destination of sendto/sendmsg/sendmmsg.
+ * TCP and UDP count only when both ends are loopback (127/8, ::1, or
+ * v4-mapped 127/8); other traffic is no IPC and is ignored.
+ */
+#include "common.bpf.h"
+#include "stash.bpf.h"
+#include <bpf/bpf_endian.h>
+#include "sock_key.h"
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define MSG_PEEK 2
+#define SOL_SOCKET 1
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_CMSG 8       /* control messages looked at per sendmsg */
+#define PENDING_SLOTS 4      /* senders per not-yet-accepted socket */
+#define UNIX_PATH_MAX 108
+
+/* Bytes sent to an accepted unix socket before accept(), per sender. */
+struct pend_key {
+	__u64 sk;   /* the receiving struct sock */
+	__u32 slot;
+	__u32 pad;
+};
+
+struct pend_val {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+	struct ep_val v;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pend_key);
+	__type(value, struct pend_val);
+} sock_pending SEC(".maps");
+
+/* Per-CPU scratch for names: too large for the BPF stack. */
+struct name_buf {
+	struct obj_name n;
+	char path[128];
+	__be32 addr[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_buf);
+} sock_scratch SEC(".maps");
+
+static __always_inline __u8 unix_mech(__u16 type)
+{
+	switch (type) {
+	case SOCK_STREAM: return MECH_UNIX_STREAM;
+	case SOCK_DGRAM: return MECH_UNIX_DGRAM;
+	case SOCK_SEQPACKET: return MECH_UNIX_SEQPACKET;
+	}
+	return 0;
+}
+
+/*
+ * The socket's inode number; 0 while it has none (an accepted socket
+ * before accept(), or one whose file is closed).  sk_ino (6.18) saves the
+ * walk through sk_socket.
+ */
+static __always_inline __u64 sk_inode(struct sock *sk)
+{
+	struct socket *sock;
+
+	if (bpf_core_field_exists(sk->sk_ino))
+		return BPF_CORE_READ(sk, sk_ino);
+	sock = BPF_CORE_READ(sk, sk_socket);
+	if (!sock)
+		return 0;
+	return BPF_CORE_READ((struct socket_alloc *)((void *)sock -
+			     bpf_core_field_offset(struct socket_alloc, socket)), vfs_inode.i_ino);
+}
+
+/*
+ * Count one operation on an endpoint, like ep_account(), plus passed fds and
+ * credentials.  Returns true when this call created the endpoint: the
+ * moment to record the object's name.
+ */
+static __always_inline bool sock_account(const struct ep_key *key, __u64 bytes, __u64 dt,
+					 __u32 fds, __u32 creds)
+{
+	struct ep_val *v = bpf_map_lookup_elem(&endpoints, key);
+	bool created = false;
+
+	if (!v) {
+		struct ep_val init = {};
+
+		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		created = !bpf_map_update_elem(&endpoints, key, &init, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&endpoints, key);
+		if (!v) {
+			stat_inc(STAT_EP_FULL);
+			return false;
+		}
+	}
+	__sync_fetch_and_add(&v->ops, 1);
+	__sync_fetch_and_add(&v->bytes, bytes);
+	__sync_fetch_and_add(&v->blocked_ns, dt);
+	if (fds)
+		__sync_fetch_and_add(&v->fds, fds);
+	if (creds)
+		__sync_fetch_and_add(&v->creds, creds);
+	return created;
+}
+
+static __always_inline void name_store(const struct obj_key *ok, struct obj_name *n, __u8 mech)
+{
+	n->depth = 1;
+	n->truncated = 0;
+	n->mech = mech;
+	n->raw = 1;
+	if (bpf_map_update_elem(&objnames, ok, n, BPF_NOEXIST) && !bpf_map_lookup_elem(&objnames, ok))
+		stat_inc(STAT_OBJ_FULL);
+}
+
+static __always_inline __u32 digits(__u64 x)
+{
+	__u32 d = 1;
+
+	for (int i = 0; i < 19 && x >= 10; i++) {
+		x /= 10;
+		d++;
+	}
+	return d;
+}
+
+/*
+ * "PATH:[INO]", "@abstract:[INO]" or "socketpair:[INO]": R's own bound
+ * name, else its peer's (a client's socket is unbound: the server's path),
+ * else a socketpair.  The inode tells apart the accepted sockets of one
+ * listening path.  A name too long keeps its tail.
+ */
+static __always_inline void unix_record_name(struct sock *r, __u64 ino, __u8 mech)
+{
+	struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)r, addr);
+	struct obj_key ok = { .obj_a = SOCK_OBJ_UNIX, .obj_b = ino };
+	__u32 zero = 0, blen = 0, avail, skip = 0;
+	struct sock *peer;
+	struct name_buf *b;
+	const char *src;
+	int len;
+
+	if (!addr) {
+		peer = BPF_CORE_READ((struct unix_sock *)r, peer);
+		if (peer)
+			addr = BPF_CORE_READ((struct unix_sock *)peer, addr);
+	}
+	b = bpf_map_lookup_elem(&sock_scratch, &zero);
+	if (!b)
+		return;
+	len = addr ? BPF_CORE_READ(addr, len) - (int)sizeof(__kernel_sa_family_t) : 0;
+	if (len <= 0) {
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "socketpair:[%llu]", ino);
+		name_store(&ok, &b->n, mech);
+		return;
+	}
+	if (len > UNIX_PATH_MAX)
+		len = UNIX_PATH_MAX;
+	src = (const char *)addr + bpf_core_field_offset(struct unix_address, name) +
+	      sizeof(__kernel_sa_family_t);
+	b->path[0] = 0;
+	bpf_probe_read_kernel(b->path, 1, src);
+	if (b->path[0]) {
+		/* a path: NUL-terminated within len */
+		int n = bpf_probe_read_kernel_str(b->path, UNIX_PATH_MAX + 1, src);
+
+		blen = n > 0 ? n - 1 : 0;
+	} else {
+		/* abstract: len bytes after the leading NUL, any byte allowed */
+		__u32 n = len;
+
+		barrier_var(n);
+		n &= 127;
+		bpf_probe_read_kernel(b->path, n, src);
+		b->path[0] = '@';
+		for (int i = 1; i < UNIX_PATH_MAX; i++) {
+			if (i >= len)
+				break;
+			if (!b->path[i & 127])
+				b->path[i & 127] = '@';
+		}
+		b->path[n] = 0;
+		blen = n;
+	}
+	/* room for the name in comp[0] besides ":[INO]" and the NUL */
+	avail = IPC_NAME_LEN - 1 - 3 - digits(ino);
+	if (blen > avail) {
+		skip = blen - (avail - 3);
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "...%s:[%llu]", b->path + (skip & 127), ino);
+	} else {
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "%s:[%llu]", b->path, ino);
+	}
+	name_store(&ok, &b->n, mech);
+}
+
+/*
+ * SCM_RIGHTS fds and SCM_CREDENTIALS in the control data of the message
+ * being sent.  The kernel has already validated it when the send succeeds.
+ */
+static __always_inline void scm_count(struct pipe_stash *st, __u32 *fds, __u32 *creds)
+{
+	struct user_msghdr mh;
+	const char *ctl;
+	__u64 clen, off = 0;
+	const void *umh;
+
+	if (st->call == SOCK_CALL_SENDMSG)
+		umh = (const void *)st->uptr;
+	else if (st->call == SOCK_CALL_SENDMMSG)
+		umh = (const void *)(st->uptr + (__u64)st->nmsg * sizeof(struct mmsghdr));
+	else
+		return;
+	if (bpf_probe_read_user(&mh, sizeof(mh), umh))
+		return;
+	ctl = mh.msg_control;
+	clen = mh.msg_controllen;
+	if (!ctl || clen < sizeof(struct cmsghdr))
+		return;
+	for (int i = 0; i < SCM_MAX_CMSG; i++) {
+		struct cmsghdr c;
+
+		if (off + sizeof(c) > clen || bpf_probe_read_user(&c, sizeof(c), ctl + off))
+			break;
+		if (c.cmsg_len < sizeof(c) || c.cmsg_len > clen - off)
+			break;
+		if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_RIGHTS)
+			*fds += (c.cmsg_len - sizeof(c)) / sizeof(int);
+		else if (c.cmsg_level == SOL_SOCKET && c.cmsg_type == SCM_CREDENTIALS)
+			*creds += 1;
+		off += (c.cmsg_len + 7) & ~7ull; /* CMSG_ALIGN */
+	}
+}
+
+/*
+ * Bytes for a receiving socket that has no inode yet (accepted, not yet
+ * returned by accept()).  One slot per sending process; sock_accept_exit()
+ * moves them to the endpoint once the inode exists.
+ */
+static __always_inline void pending_add(struct sock *r, const struct ep_key *key, __u64 bytes,
+					__u64 dt, __u32 fds, __u32 creds)
+{
+	struct pend_key pk = { .sk = (__u64)r };
+	struct pend_val *p;
+
+	for (__u32 slot = 0; slot < PENDING_SLOTS; slot++) {
+		pk.slot = slot;
+		p = bpf_map_lookup_elem(&sock_pending, &pk);
+		if (!p) {
+			struct pend_val init = { .tgid = key->tgid, .start_ns = key->start_ns };
+
+			bpf_get_current_comm(init.v.comm, sizeof(init.v.comm));
+			bpf_map_update_elem(&sock_pending, &pk, &init, BPF_NOEXIST);
+			p = bpf_map_lookup_elem(&sock_pending, &pk);
+			if (!p)
+				break;
+		}
+		if (p->tgid != key->tgid || p->start_ns != key->start_ns)
+			continue;
+		__sync_fetch_and_add(&p->v.ops, 1);
+		__sync_fetch_and_add(&p->v.bytes, bytes);
+		__sync_fetch_and_add(&p->v.blocked_ns, dt);
+		__sync_fetch_and_add(&p->v.fds, fds);
+		__sync_fetch_and_add(&p->v.creds, creds);
+		return;
+	}
+	stat_inc(STAT_EP_FULL);
+}
+
+/* A unix send on sk: find the receiving socket, count tx on it. */
+static __always_inline void unix_send(struct sock *sk, struct ep_key *key, struct pipe_stash *st,
+				      __u64 bytes, __u64 dt)
+{
+	__u16 type = BPF_CORE_READ(sk, sk_type);
+	__u32 fds = 0, creds = 0;
+	struct sock *r = NULL;
+	__u64 ino;
+
+	key->mech = unix_mech(type);
+	if (!key->mech || !mech_wanted(key->mech))
+		return;
+	/* a datagram goes where sk_data_ready said, which may not be the peer */
+	if (st && st->dest_sk) {
+		r = (struct sock *)st->dest_sk;
+		st->dest_sk = 0;
+	}
+	if (!r)
+		r = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (!r)
+		return;
+	if (st)
+		scm_count(st, &fds, &creds);
+	key->dir = DIR_TX;
+	ino = sk_inode(r);
+	if (!ino) {
+		if (type != SOCK_DGRAM)
+			pending_add(r, key, bytes, dt, fds, creds);
+		return;
+	}
+	sk_unix_key(ino, &key->obj_a, &key->obj_b);
+	if (sock_account(key, bytes, dt, fds, creds))
+		unix_record_name(r, ino, key->mech);
+}
+
+static __always_inline void unix_recv(struct sock *sk, struct ep_key *key, __u64 bytes, __u64 dt)
+{
+	__u64 ino;
+
+	key->mech = unix_mech(BPF_CORE_READ(sk, sk_type));
+	if (!key->mech || !mech_wanted(key->mech))
+		return;
+	ino = sk_inode(sk);
+	if (!ino)
+		return;
+	key->dir = DIR_RX;
+	sk_unix_key(ino, &key->obj_a, &key->obj_b);
+	if (sock_account(key, bytes, dt, 0, 0))
+		unix_record_name(sk, ino, key->mech);
+}
+
+/* sk's own local and remote address (remote port 0: not connected). */
+static __always_inline void inet_ends(struct sock *sk, __u16 family, struct lo_addr *l,
+				      struct lo_addr *r)
+{
+	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	struct in6_addr a;
+
+	if (family == AF_INET6) {
+		a = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
+		sk_lo_from_v6(a.in6_u.u6_addr32, lport, l);
+		a = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		sk_lo_from_v6(a.in6_u.u6_addr32, rport, r);
+		return;
+	}
+	sk_lo_from_v4(BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr), lport, l);
+	sk_lo_from_v4(BPF_CORE_READ(sk, __sk_common.skc_daddr), rport, r);
+}
+
+/* "127.0.0.1:40000->127.0.0.1:5000": from the sender to the receiver R. */
+static __always_inline void tcp_record_name(const struct obj_key *ok, const struct lo_addr *from,
+					    const struct lo_addr *to)
+{
+	__u32 zero = 0;
+	struct name_buf *b = bpf_map_lookup_elem(&sock_scratch, &zero);
+
+	if (!b)
+		return;
+	if (to->v6) {
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "[::1]:%u->[::1]:%u", from->port, to->port);
+	} else {
+		b->addr[0] = from->addr;
+		b->addr[1] = to->addr;
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "%pI4:%u->%pI4:%u", &b->addr[0], from->port,
+			     &b->addr[1], to->port);
+	}
+	name_store(ok, &b->n, MECH_TCP);
+}
+
+static __always_inline void tcp_io(struct sock *sk, __u16 family, struct ep_key *key, bool tx,
+				   __u64 bytes, __u64 dt)
+{
+	struct lo_addr l, r;
+	struct obj_key ok;
+
+	if (!mech_wanted(MECH_TCP))
+		return;
+	inet_ends(sk, family, &l, &r);
+	if (!sk_tcp_local(&l, &r))
+		return;
+	key->mech = MECH_TCP;
+	key->dir = tx ? DIR_TX : DIR_RX;
+	/* the sender's remote end is the receiver's local one */
+	if (tx)
+		sk_tcp_key(&r, &l, &key->obj_a, &key->obj_b);
+	else
+		sk_tcp_key(&l, &r, &key->obj_a, &key->obj_b);
+	if (!sock_account(key, bytes, dt, 0, 0))
+		return;
+	ok.obj_a = key->obj_a;
+	ok.obj_b = key->obj_b;
+	if (tx)
+		tcp_record_name(&ok, &l, &r);
+	else
+		tcp_record_name(&ok, &r, &l);
+}
+
+static __always_inline void udp_key(struct ep_key *key, __u16 port)
+{
+	key->mech = MECH_UDP;
+	sk_udp_key(port, &key->obj_a, &key->obj_b);
+}
+
+/* "127.0.0.1:5000", "0.0.0.0:5000", "[::1]:5000", "[::]:5000": R's bound address. */
+static __always_inline void udp_record_name(const struct ep_key *key, struct sock *sk, __u16 family)
+{
+	struct obj_key ok = { .obj_a = key->obj_a, .obj_b = key->obj_b };
+	__u32 zero = 0;
+	struct name_buf *b;
+	__u16 port = key->obj_b & 0xffff;
+	struct lo_addr l, r;
+
+	if (bpf_map_lookup_elem(&objnames, &ok))
+		return;
+	b = bpf_map_lookup_elem(&sock_scratch, &zero);
+	if (!b)
+		return;
+	inet_ends(sk, family, &l, &r);
+	if (family == AF_INET6 && l.any && !l.addr)
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "[::]:%u", port);
+	else if (l.v6)
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "[::1]:%u", port);
+	else {
+		b->addr[0] = l.addr;
+		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "%pI4:%u", &b->addr[0], port);
+	}
+	name_store(&ok, &b->n, MECH_UDP);
+}
+
+/* A user sockaddr (sockaddr_in or sockaddr_in6) as a loopback address, or ok = 0. */
+static __always_inline void lo_from_user(const void *uaddr, struct lo_addr *la)
+{
+	struct sockaddr_in6 sa = {};
+
+	__builtin_memset(la, 0, sizeof(*la));
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return;
+	if (sa.sin6_family == AF_INET)
+		sk_lo_from_v4(((struct sockaddr_in *)&sa)->sin_addr.s_addr, bpf_ntohs(sa.sin6_port), la);
+	else if (sa.sin6_family == AF_INET6)
+		sk_lo_from_v6(sa.sin6_addr.in6_u.u6_addr32, bpf_ntohs(sa.sin6_port), la);
+}
+
+/* The destination address of the datagram being sent, from the user's call. */
+static __always_inline const void *udp_msg_name(struct pipe_stash *st)
+{
+	struct user_msghdr mh;
+	const void *umh;
+
+	if (st->call == SOCK_CALL_SENDTO)
+		return (const void *)st->uptr;
+	if (st->call == SOCK_CALL_SENDMSG)
+		umh = (const void *)st->uptr;
+	else if (st->call == SOCK_CALL_SENDMMSG)
+		umh = (const void *)(st->uptr + (__u64)st->nmsg * sizeof(struct mmsghdr));
+	else
+		return NULL;
+	if (bpf_probe_read_user(&mh, sizeof(mh), umh))
+		return NULL;
+	return mh.msg_name;
+}
+
+static __always_inline void udp_send(struct sock *sk, __u16 family, struct ep_key *key,
+				     struct pipe_stash *st, __u64 bytes, __u64 dt)
+{
+	struct lo_addr l, r, to = {};
+	const void *uaddr = st ? udp_msg_name(st) : NULL;
+
+	if (!mech_wanted(MECH_UDP))
+		return;
+	/* an explicit destination wins over the connected peer */
+	if (uaddr) {
+		lo_from_user(uaddr, &to);
+	} else {
+		inet_ends(sk, family, &l, &r);
+		if (!r.port)
+			return;
+		to = r;
+	}
+	if (!to.ok || !to.port)
+		return;
+	key->dir = DIR_TX;
+	udp_key(key, to.port);
+	sock_account(key, bytes, dt, 0, 0);
+}
+
+/*
+ * A datagram is IPC when it surely came from loopback: R is bound to a
+ * loopback address, or connected to one.  R bound to the wildcard and not
+ * connected may also receive from other hosts: then the source address the
+ * caller asked for decides, at sys_exit (recvfrom/recvmsg only).
+ */
+static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_key *key,
+				     struct pipe_stash *st, __u64 bytes, __u64 dt)
+{
+	struct lo_addr l, r;
+
+	if (!mech_wanted(MECH_UDP))
+		return;
+	inet_ends(sk, family, &l, &r);
+	key->dir = DIR_RX;
+	udp_key(key, l.port);
+	if (r.port ? r.ok : l.ok) {
+		if (sock_account(key, bytes, dt, 0, 0))
+			udp_record_name(key, sk, family);
+		return;
+	}
+	if (r.port || !st)
+		return;
+	if (!l.any)
+		return;
+	if ((st->call == SOCK_CALL_RECVFROM && st->uptr) || st->call == SOCK_CALL_RECVMSG) {
+		st->udp_bytes += bytes;
+		st->udp_dt += dt;
+		st->udp_port = l.port;
+		udp_record_name(key, sk, family);
+	}
+}
+
+/*
+ * The common head of both tracepoints: filters, process identity, blocked
+ * time since the call's entry (or since the previous message of the same
+ * call, for sendmmsg/recvmmsg).
+ */
+static __always_inline struct pipe_stash *sock_begin(__u64 id, struct ep_key *key, __u64 *dt)
+{
+	struct pipe_stash *st = stash_get(id);
+	__u64 now;
+
+	key->tgid = id >> 32;
+	*dt = 0;
+	if (st && st->sock) {
+		now = bpf_ktime_get_ns();
+		*dt = now - st->sock_ts;
+		st->sock_ts = now;
+		key->start_ns = st->start_ns;
+		return st;
+	}
+	key->start_ns = current_start_ns();
+	return NULL;
+}
+
+SEC("tracepoint/sock/sock_send_length")
+int sock_send(struct trace_event_raw_sock_msg_length *ctx)
+{
+	struct sock *sk = ctx->sk;
+	__u16 family = ctx->family, proto = ctx->protocol;
+	int ret = ctx->ret;
+	__u64 id = bpf_get_current_pid_tgid(), dt;
+	struct ep_key key = {};
+	struct pipe_stash *st;
+
+	if (bench_noop || (family != AF_UNIX && family != AF_INET && family != AF_INET6))
+		return 0;
+	if (!tgid_wanted(id >> 32))
+		return 0;
+	st = sock_begin(id, &key, &dt);
+	if (ret > 0) {
+		if (family == AF_UNIX)
+			unix_send(sk, &key, st, ret, dt);
+		else if (proto == IPPROTO_TCP)
+			tcp_io(sk, family, &key, true, ret, dt);
+		else if (proto == IPPROTO_UDP)
+			udp_send(sk, family, &key, st, ret, dt);
+	}
+	if (st) {
+		st->nmsg++;
+		st->dest_sk = 0;
+	}
+	return 0;
+}
+
+SEC("tracepoint/sock/sock_recv_length")
+int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
+{
+	struct sock *sk = ctx->sk;
+	__u16 family = ctx->family, proto = ctx->protocol;
+	int ret = ctx->ret, flags = ctx->flags;
+	__u64 id = bpf_get_current_pid_tgid(), dt;
+	struct ep_key key = {};
+	struct pipe_stash *st;
+
+	if (bench_noop || (family != AF_UNIX && family != AF_INET && family != AF_INET6))
+		return 0;
+	if (!tgid_wanted(id >> 32))
+		return 0;
+	st = sock_begin(id, &key, &dt);
+	if (st)
+		st->nmsg++;
+	/* a peek leaves the bytes for the next read, which counts them */
+	if (ret <= 0 || (flags & MSG_PEEK))
+		return 0;
+	if (family == AF_UNIX)
+		unix_recv(sk, &key, ret, dt);
+	else if (proto == IPPROTO_TCP)
+		tcp_io(sk, family, &key, false, ret, dt);
+	else if (proto == IPPROTO_UDP)
+		udp_recv(sk, family, &key, st, ret, dt);
+	return 0;
+}
+
+/*
+ * Inside a unix datagram sendmsg, sk_data_ready names the receiving socket
+ * (for a sendto(path) the sender has no peer).  Remember it for the
+ * sock_send_length that follows in the same call.  Stream and seqpacket
+ * sockets always send to their peer.
+ */
+SEC("tracepoint/sock/sk_data_ready")
+int sock_data_ready(struct trace_event_raw_sk_data_ready *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pipe_stash *st;
+
+	if (bench_noop || ctx->family != AF_UNIX || !mech_wanted(MECH_UNIX_DGRAM))
+		return 0;
+	/* the common case, a stream socket, leaves before the traced-set lookup */
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_DGRAM || !tgid_wanted(id >> 32))
+		return 0;
+	st = stash_get(id);
+	if (st && st->sock)
+		st->dest_sk = (__u64)sk;
+	return 0;
+}
+
+/* Stash a socket syscall: its entry time and the user pointer of `call`. */
+static __always_inline int sock_enter(__u8 call, __u64 uptr)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pipe_stash st = {};
+
+	if (bench_noop || !tgid_wanted(id >> 32))
+		return 0;
+	st.ts = bpf_ktime_get_ns();
+	st.sock_ts = st.ts;
+	st.start_ns = current_start_ns();
+	st.sock = 1;
+	st.call = call;
+	st.uptr = uptr;
+	stash_put(id, &st);
+	return 0;
+}
+
+/* A datagram deferred by udp_recv(): count it if its source is loopback. */
+static __always_inline void udp_deferred(__u64 id, struct pipe_stash *st)
+{
+	struct ep_key key = { .tgid = id >> 32, .start_ns = st->start_ns, .dir = DIR_RX };
+	struct user_msghdr mh;
+	const void *uaddr = (const void *)st->uptr;
+	struct lo_addr from;
+
+	if (st->call == SOCK_CALL_RECVMSG) {
+		if (bpf_probe_read_user(&mh, sizeof(mh), uaddr))
+			return;
+		uaddr = mh.msg_name;
+	}
+	lo_from_user(uaddr, &from);
+	if (!from.ok)
+		return;
+	udp_key(&key, st->udp_port);
+	sock_account(&key, st->udp_bytes, st->udp_dt, 0, 0);
+}
+
+static __always_inline int sock_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pipe_stash *st;
+
+	if (bench_noop)
+		return 0;
+	st = stash_get(id);
+	if (!st || !st->call)
+		return 0;
+	if (st->udp_bytes && ret > 0)
+		udp_deferred(id, st);
+	stash_done(id, st);
+	return 0;
+}
+
+/* sendto(fd, buf, len, flags, dest_addr, addrlen); send() is sendto(..., NULL, 0) */
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sock_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_SENDTO, ctx->args[4]);
+}
+
+/* recvfrom(fd, buf, len, flags, src_addr, addrlen); recv() is recvfrom(..., NULL, NULL) */
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int sock_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_RECVFROM, ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sock_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_SENDMSG, ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int sock_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_RECVMSG, ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmmsg")
+int sock_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_SENDMMSG, ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int sock_enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	return sock_enter(SOCK_CALL_RECVMMSG, ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int sock_exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int sock_exit_recvfrom(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmsg")
+int sock_exit_sendmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int sock_exit_recvmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendmmsg")
+int sock_exit_sendmmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_recvmmsg")
+int sock_exit_recvmmsg(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_exit(ctx->ret);
+}
+
+/*
+ * accept() gave the accepted unix socket its inode: bytes its peer sent
+ * before now (sock_pending) become tx on that inode, for each sender.
+ */
+static __always_inline int sock_accept_exit(long fd)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pend_key pk = {};
+	struct ep_key key = {};
+	struct pend_val *p;
+	struct socket *sock;
+	struct file *file;
+	struct sock *sk;
+	struct ep_val *v;
+	__u64 ino;
+
+	if (bench_noop || fd < 0 || !tgid_wanted(id >> 32))
+		return 0;
+	file = current_fd_file(fd);
+	if (!file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	sk = BPF_CORE_READ(sock, sk);
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != AF_UNIX)
+		return 0;
+	key.mech = unix_mech(BPF_CORE_READ(sk, sk_type));
+	ino = sk_inode(sk);
+	if (!key.mech || !ino)
+		return 0;
+	key.dir = DIR_TX;
+	sk_unix_key(ino, &key.obj_a, &key.obj_b);
+	pk.sk = (__u64)sk;
+	for (__u32 slot = 0; slot < PENDING_SLOTS; slot++) {
+		pk.slot = slot;
+		p = bpf_map_lookup_elem(&sock_pending, &pk);
+		if (!p)
+			break;
+		key.tgid = p->tgid;
+		key.start_ns = p->start_ns;
+		if (!bpf_map_update_elem(&endpoints, &key, &p->v, BPF_NOEXIST)) {
+			unix_record_name(sk, ino, key.mech);
+		} else if ((v = bpf_map_lookup_elem(&endpoints, &key))) {
+			__sync_fetch_and_add(&v->ops, p->v.ops);
+			__sync_fetch_and_add(&v->bytes, p->v.bytes);
+			__sync_fetch_and_add(&v->blocked_ns, p->v.blocked_ns);
+			__sync_fetch_and_add(&v->fds, p->v.fds);
+			__sync_fetch_and_add(&v->creds, p->v.creds);
+		} else {
+			stat_inc(STAT_EP_FULL);
+		}
+		bpf_map_delete_elem(&sock_pending, &pk);
+	}
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int sock_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int sock_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return sock_accept_exit(ctx->ret);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The per-thread syscall stash, shared by pipe.bpf.c and sock.bpf.c: one
+ * entry from sys_enter to sys_exit.
+ *
+ * read/write/readv/writev/splice/sendfile are hooked once, in pipe.bpf.c,
+ * which resolves the fds anyway: it stashes pipes and FIFOs (accounted at
+ * its sys_exit) and marks sockets (`sock`), whose bytes sock.bpf.c counts in
+ * the sock_send_length/sock_recv_length tracepoints, inside the syscall.
+ * The socket-only syscalls (sendto, recvmsg, ...) are stashed by
+ * sock.bpf.c itself.  The maps are __weak, like common.bpf.h's, so that
+ * both files link to the same ones.
+ */
+#ifndef IPCTRACE_STASH_BPF_H
+#define IPCTRACE_STASH_BPF_H
+
+#include "common.bpf.h"
+
+#define S_IFSOCK 0140000
+
+/* What pipe_stash.uptr points to, for the socket syscalls. */
+enum sock_call {
+	SOCK_CALL_NONE = 0,   /* read, write, splice, ...: nothing */
+	SOCK_CALL_SENDTO,     /* the destination sockaddr (may be NULL) */
+	SOCK_CALL_RECVFROM,   /* the source address buffer (may be NULL) */
+	SOCK_CALL_SENDMSG,    /* struct user_msghdr */
+	SOCK_CALL_RECVMSG,    /* struct user_msghdr */
+	SOCK_CALL_SENDMMSG,   /* struct mmsghdr[] */
+	SOCK_CALL_RECVMMSG,   /* struct mmsghdr[] */
+};
+
+struct pipe_stash {
+	__u64 ts;           /* sys_enter; 0 = no call in progress */
+	__u64 start_ns;
+	struct obj_key in;  /* object read from (rx), mech_in != 0 */
+	struct obj_key out; /* object written to (tx), mech_out != 0 */
+	__u8 mech_in;
+	__u8 mech_out;
+	__u8 sock;          /* a socket is involved: sock.bpf.c counts it */
+	__u8 call;          /* enum sock_call */
+	__u32 nmsg;         /* socket messages so far in this call (sendmmsg's index) */
+	__u64 sock_ts;      /* end of the previous socket message, at first ts */
+	__u64 uptr;         /* user pointer, see enum sock_call */
+	__u64 dest_sk;      /* unix datagram: the receiving sock named by sk_data_ready */
+	/* a datagram that reached a wildcard UDP socket: counted at sys_exit if local */
+	__u64 udp_bytes;
+	__u64 udp_dt;
+	__u32 udp_port;
+	__u32 pad;
+};
+
+/*
+ * The syscall in progress, per thread: in task storage when the kernel
+ * allows it from tracepoints (freed with the task, no hashing), else in an
+ * LRU hash (a thread killed mid-syscall never reaches sys_exit: LRU keeps
+ * that bounded).  The loader turns the unused one into a 1-entry array.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pipe_stash);
+} pipe_tstash SEC(".maps") __weak;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct pipe_stash);
+} pipe_stash SEC(".maps") __weak;
+
+/* Store st as the current thread's call in progress. */
+static __always_inline void stash_put(__u64 id, const struct pipe_stash *st)
+{
+	struct pipe_stash *slot;
+
+	if (fast_task) {
+		slot = bpf_task_storage_get(&pipe_tstash, bpf_get_current_task_btf(), 0,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (slot)
+			*slot = *st;
+		else
+			stat_inc(STAT_STASH_FULL);
+	} else if (bpf_map_update_elem(&pipe_stash, &id, st, BPF_ANY)) {
+		stat_inc(STAT_STASH_FULL);
+	}
+}
+
+/* The current thread's call in progress, or NULL. */
+static __always_inline struct pipe_stash *stash_get(__u64 id)
+{
+	struct pipe_stash *st;
+
+	if (fast_task)
+		st = bpf_task_storage_get(&pipe_tstash, bpf_get_current_task_btf(), 0, 0);
+	else
+		st = bpf_map_lookup_elem(&pipe_stash, &id);
+	return st && st->ts ? st : NULL;
+}
+
+/* The call is over. */
+static __always_inline void stash_done(__u64 id, struct pipe_stash *st)
+{
+	if (fast_task)
+		st->ts = 0; /* the storage itself lives as long as the thread */
+	else
+		bpf_map_delete_elem(&pipe_stash, &id);
+}
+
+#define SOCK_MECH_MASK (MECH_BIT(MECH_UNIX_STREAM) | MECH_BIT(MECH_UNIX_DGRAM) | \
+			MECH_BIT(MECH_UNIX_SEQPACKET) | MECH_BIT(MECH_TCP) | MECH_BIT(MECH_UDP))
+
+/* Is any socket mechanism selected?  A constant once the loader set mech_mask. */
+static __always_inline bool sock_wanted(void)
+{
+	return mech_mask & SOCK_MECH_MASK;
+}
+
+#endif /* IPCTRACE_STASH_BPF_H */
