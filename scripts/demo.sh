@@ -14,7 +14,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for f in ./ipctrace examples/bin/pipeline examples/bin/signals examples/bin/fifo \
-	examples/bin/slow_consumer; do
+	examples/bin/slow_consumer examples/bin/posix_mq examples/bin/sysv_msg \
+	examples/bin/unix_stream examples/bin/socketpair examples/bin/tcp_loopback; do
 	if [ ! -x "$f" ]; then
 		echo "demo.sh: $f is not built: run 'make all' first" >&2
 		exit 1
@@ -57,6 +58,21 @@ demo "A FIFO between two processes in different sessions: the edge is named by i
 
 demo "Backpressure: a slow consumer; the producer's time blocked in write() is the NOTE" \
 	./ipctrace -f table -- examples/bin/slow_consumer -d 1000
+
+demo "POSIX message queues: priorities, a full queue (q8/8), an mq_notify signal, a reply" \
+	./ipctrace -f table -- examples/bin/posix_mq -n 1000 -q 8
+
+demo "SysV message queues: mtypes, shown by msqid and key; priorities and sizes in JSON" \
+	./ipctrace -f json -- examples/bin/sysv_msg -n 500 -t 3
+
+demo "A unix socket server and 3 clients by path: one edge per direction and connection" \
+	./ipctrace -f table -- examples/bin/unix_stream -n 200 -c 3
+
+demo "A socketpair passing file descriptors (SCM_RIGHTS): see fds_passed and creds" \
+	./ipctrace -f json -- examples/bin/socketpair -n 100 -f 2 -e 10
+
+demo "Loopback TCP: a server and 2 clients, each connection by its 4-tuple" \
+	./ipctrace -f table -- examples/bin/tcp_loopback -n 200 -c 2
 
 demo "The same pipeline as a Graphviz graph" \
 	./ipctrace -f dot -- examples/bin/pipeline -n 2000 -s 100

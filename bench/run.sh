@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Overhead of ipctrace, measured on the workloads themselves (`make bench`).
+#
+# Pipe ping-pong (examples/bin/pingpong), 1-byte and 64-byte messages,
+# unpinned and with both processes on CPU 0, in three variants:
+#   untraced  the workload alone
+#   traced    under `ipctrace -f json -o /dev/null --`
+#   floor     under `ipctrace --bench-noop ...`: the same tracepoints with
+#             programs that return at once, the cost of the design itself
+# The same with examples/bin/sock_pingpong: 1-byte messages over a unix
+# stream socketpair and over a loopback TCP connection.
+# Every round runs the three variants back to back (their order rotating),
+# so slow drifts of the machine hit all of them; the table shows the median
+# elapsed time per variant and the median of the per-round ratios.  Times
+# are what the workload measures around its exchange loop, so ipctrace's
+# start-up is not counted.
+#
+# Then an untraced process: a getppid() loop (examples/bin/syscall_loop)
+# with and without a system-wide ipctrace running, i.e. what tracing costs
+# a process whose system calls ipctrace does not hook.
+#
+# Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
+# per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
+# CPU (the CPU of the pinned case, default 0).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-100000}
+ROUNDS_N=${ROUNDS_N:-7}
+LOOP_N=${LOOP_N:-2000000}
+CPU=${CPU:-0}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench/run.sh: needs root to load BPF programs: run 'sudo make bench'" >&2
+	exit 1
+fi
+for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bin/syscall_loop; do
+	if [ ! -x "$f" ]; then
+		echo "bench/run.sh: $f is not built: run 'make all' first" >&2
+		exit 1
+	fi
+done
+
+tmp=$(mktemp -d /tmp/ipctrace-bench.XXXXXX)
+bg_pid=
+cleanup() {
+	if [ -n "$bg_pid" ]; then
+		kill -INT "$bg_pid" 2>/dev/null || true
+		wait "$bg_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The elapsed_ns of the workload's {"type":"bench",...} line in file $1.
+bench_ns() {
+	sed -n 's/^{"type":"bench".*"elapsed_ns":\([0-9][0-9]*\).*/\1/p' "$1" | tail -n 1
+}
+
+# run VARIANT ARGS...: run the workload once, print its elapsed_ns.
+run() {
+	local variant=$1 err=$tmp/stderr ns
+	shift
+	case $variant in
+	untraced) "$@" ;;
+	traced) ./ipctrace -f json -o /dev/null -- "$@" ;;
+	floor) ./ipctrace --bench-noop -f json -o /dev/null -- "$@" ;;
+	esac >/dev/null 2>"$err" || {
+		echo "bench/run.sh: the $variant run of '$*' failed:" >&2
+		cat "$err" >&2
+		exit 1
+	}
+	ns=$(bench_ns "$err")
+	if [ -z "$ns" ]; then
+		echo "bench/run.sh: no bench line from the $variant run of '$*':" >&2
+		cat "$err" >&2
+		exit 1
+	fi
+	echo "$ns"
+}
+
+# Median of the numbers on stdin.
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		      if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Median of the per-line ratios column $1 / column $2 of file $3.
+median_ratio() {
+	awk -v a="$1" -v b="$2" '{ printf "%.6f\n", $a / $b }' "$3" | median
+}
+
+# Median of column $1 of file $2, in ms.
+col_ms() {
+	awk -v c="$1" '{ print $c / 1e6 }' "$2" | median | awk '{ printf "%.1fms", $1 }'
+}
+
+# Median of column $1 of file $2 divided by $3 operations, in units of $4 ns named $5.
+col_per() {
+	awk -v c="$1" '{ print $c }' "$2" | median |
+		awk -v n="$3" -v d="$4" -v u="$5" '{ printf "%.2f%s", $1 / n / d, u }'
+}
+
+# A progress note on a terminal, overwritten by the next one.
+progress() {
+	if [ -t 2 ]; then
+		printf '\r%-60s\r' "$*" >&2
+	fi
+}
+
+row() {
+	printf '%-22s %10s %10s %10s %12s %12s %8s\n' "$@"
+}
+
+echo "ipctrace overhead: $ROUNDS round trips per run, $ROUNDS_N rounds, medians" \
+	"(ms = whole exchange, us = per round trip)"
+echo
+row "case" "untraced" "traced" "floor" "traced/untr" "floor/untr" "target"
+
+variants=(untraced traced floor)
+
+# measure NAME TARGET ARGS...: the three variants of one workload, one table row.
+measure() {
+	local name=$1 target=$2 results=$tmp/results r k v tr_ratio fl_ratio
+	shift 2
+	: >"$results"
+	for ((r = 0; r < ROUNDS_N; r++)); do
+		declare -A ns=()
+		for ((k = 0; k < 3; k++)); do
+			v=${variants[(r + k) % 3]}
+			ns[$v]=$(run "$v" "$@")
+		done
+		echo "${ns[untraced]} ${ns[traced]} ${ns[floor]}" >>"$results"
+		progress "  $name: round $((r + 1))/$ROUNDS_N"
+		unset ns
+	done
+	progress ""
+	tr_ratio=$(median_ratio 2 1 "$results")
+	fl_ratio=$(median_ratio 3 1 "$results")
+	row "$name" "$(col_ms 1 "$results")" "$(col_ms 2 "$results")" "$(col_ms 3 "$results")" \
+		"$(printf '%.3f' "$tr_ratio")" "$(printf '%.3f' "$fl_ratio")" "<=$target"
+	row "" "$(col_per 1 "$results" "$ROUNDS" 1000 us)" \
+		"$(col_per 2 "$results" "$ROUNDS" 1000 us)" \
+		"$(col_per 3 "$results" "$ROUNDS" 1000 us)" "" "" ""
+}
+
+for pin in unpinned pinned; do
+	for size in 1 64; do
+		args=(examples/bin/pingpong -n "$ROUNDS" -s "$size")
+		target=1.06
+		if [ "$pin" = pinned ]; then
+			args+=(-C "$CPU")
+			target=1.15
+		fi
+		measure "${size}B $pin" "$target" "${args[@]}"
+	done
+done
+
+# The same exchange over a unix socketpair and a loopback TCP connection.
+for pin in unpinned pinned; do
+	for t in unix tcp; do
+		args=(examples/bin/sock_pingpong -t "$t" -n "$ROUNDS" -s 1)
+		target=1.06
+		if [ "$pin" = pinned ]; then
+			args+=(-C "$CPU")
+			target=1.15
+		fi
+		measure "$t 1B $pin" "$target" "${args[@]}"
+	done
+done
+
+# An untraced process under a system-wide ipctrace.
+results=$tmp/loop
+: >"$results"
+for ((r = 0; r < ROUNDS_N; r++)); do
+	bare='' traced=''
+	for ((k = 0; k < 2; k++)); do
+		if (((r + k) % 2 == 0)); then
+			bare=$(run untraced examples/bin/syscall_loop -n "$LOOP_N")
+			continue
+		fi
+		./ipctrace -f json -o /dev/null 2>"$tmp/bg.err" &
+		bg_pid=$!
+		sleep 1 # let it load and attach
+		if ! kill -0 "$bg_pid" 2>/dev/null; then
+			echo "bench/run.sh: the system-wide ipctrace exited early:" >&2
+			cat "$tmp/bg.err" >&2
+			bg_pid=
+			exit 1
+		fi
+		traced=$(run untraced examples/bin/syscall_loop -n "$LOOP_N")
+		kill -INT "$bg_pid"
+		wait "$bg_pid" || true
+		bg_pid=
+	done
+	echo "$bare $traced" >>"$results"
+	progress "  getppid loop: round $((r + 1))/$ROUNDS_N"
+done
+progress ""
+loop_ratio=$(median_ratio 2 1 "$results")
+echo
+row "case" "alone" "ipctrace" "" "with/alone" "" "target"
+row "getppid loop" "$(col_ms 1 "$results")" "$(col_ms 2 "$results")" "" \
+	"$(printf '%.3f' "$loop_ratio")" "" "<=1.05"
+row "" "$(col_per 1 "$results" "$LOOP_N" 1 ns)" "$(col_per 2 "$results" "$LOOP_N" 1 ns)" \
+	"" "" "" ""
+echo
+echo "(untraced process: $LOOP_N getppid() calls, with and without a system-wide" \
+	"'ipctrace -f json -o /dev/null' running)"
