@@ -294,7 +294,7 @@ static int ref_cmp(const void *a, const void *b)
 	return 0;
 }
 
-static bool is_reaped(const struct proc_ref *set, size_t n, uint32_t pid, uint64_t start_ns)
+bool collect_is_reaped(const struct proc_ref *set, size_t n, uint32_t pid, uint64_t start_ns)
 {
 	struct proc_ref k = { .pid = pid, .start_ns = start_ns };
 
@@ -305,8 +305,8 @@ static bool is_reaped(const struct proc_ref *set, size_t n, uint32_t pid, uint64
  * Delete every key of map that match() says belongs to a reaped process.
  * Keys are gathered first: deleting while walking get_next_key restarts it.
  */
-static void reap_map(int fd, size_t key_size, const struct proc_ref *set, size_t n,
-		     bool (*match)(const void *key, const struct proc_ref *set, size_t n))
+void collect_reap_map(int fd, size_t key_size, const struct proc_ref *set, size_t n,
+		      bool (*match)(const void *key, const struct proc_ref *set, size_t n))
 {
 	size_t cap = 256, cnt = 0;
 	char *keys = malloc(cap * key_size), *prev = NULL, cur[64];
@@ -339,7 +339,7 @@ static bool ep_match(const void *k, const struct proc_ref *set, size_t n)
 {
 	const struct ep_key *key = k;
 
-	return is_reaped(set, n, key->tgid, key->start_ns);
+	return collect_is_reaped(set, n, key->tgid, key->start_ns);
 }
 
 static bool sig_match(const void *k, const struct proc_ref *set, size_t n)
@@ -347,15 +347,15 @@ static bool sig_match(const void *k, const struct proc_ref *set, size_t n)
 	const struct sig_key *key = k;
 
 	/* a dead target gets no more signals; a dead sender sends none */
-	return is_reaped(set, n, key->dst_tgid, key->dst_start_ns) ||
-	       (key->src_tgid && is_reaped(set, n, key->src_tgid, key->src_start_ns));
+	return collect_is_reaped(set, n, key->dst_tgid, key->dst_start_ns) ||
+	       (key->src_tgid && collect_is_reaped(set, n, key->src_tgid, key->src_start_ns));
 }
 
 static bool sigdel_match(const void *k, const struct proc_ref *set, size_t n)
 {
 	const struct sigdel_key *key = k;
 
-	return is_reaped(set, n, key->tgid, key->start_ns);
+	return collect_is_reaped(set, n, key->tgid, key->start_ns);
 }
 
 void collector_reap(struct collector *c)
@@ -366,12 +366,12 @@ void collector_reap(struct collector *c)
 	if (!n)
 		return;
 	qsort(set, n, sizeof(*set), ref_cmp);
-	reap_map(c->maps.endpoints, sizeof(struct ep_key), set, n, ep_match);
-	reap_map(c->maps.sigs, sizeof(struct sig_key), set, n, sig_match);
-	reap_map(c->maps.sigdels, sizeof(struct sigdel_key), set, n, sigdel_match);
+	collect_reap_map(c->maps.endpoints, sizeof(struct ep_key), set, n, ep_match);
+	collect_reap_map(c->maps.sigs, sizeof(struct sig_key), set, n, sig_match);
+	collect_reap_map(c->maps.sigdels, sizeof(struct sigdel_key), set, n, sigdel_match);
 	/* an mq_hist key starts with the endpoint's ep_key */
-	reap_map(c->maps.mq_hist, sizeof(struct mq_hist_key), set, n, ep_match);
-	collect_sync_reap(c->maps.sem_wakes, set, n);
+	collect_reap_map(c->maps.mq_hist, sizeof(struct mq_hist_key), set, n, ep_match);
+	collect_reap_map(c->maps.sem_wakes, sizeof(struct wake_key), set, n, collect_sync_wake_reaped);
 	for (size_t i = 0; i < n; i++)
 		model_mark_reaped(c->model, set[i]);
 }

@@ -22,4 +22,13 @@ int collector_read(struct collector *c);
 /* After a report: drop map entries of processes reported since they exited. */
 void collector_reap(struct collector *c);
 
+/*
+ * For the per-mechanism collectors: whether (pid, start_ns) is in a set of
+ * reaped processes sorted by pid then start; and deleting every key of a
+ * map that match() says belongs to one of them.
+ */
+bool collect_is_reaped(const struct proc_ref *set, size_t n, uint32_t pid, uint64_t start_ns);
+void collect_reap_map(int fd, size_t key_size, const struct proc_ref *set, size_t n,
+		      bool (*match)(const void *key, const struct proc_ref *set, size_t n));
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "collect.h"
 #include "collect_sync.h"
 #include "ipctrace.h"
 
@@ -116,49 +117,13 @@ void collect_sync_read(int sem_wakes_fd, struct model *m)
 	}
 }
 
-static int ref_cmp(const void *a, const void *b)
+/*
+ * The wakee counts the wake-up when its wait returns, possibly after the
+ * waker is gone: only the wakee's end says no more will come.
+ */
+bool collect_sync_wake_reaped(const void *k, const struct proc_ref *set, size_t n)
 {
-	const struct proc_ref *x = a, *y = b;
+	const struct wake_key *key = k;
 
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	if (x->start_ns != y->start_ns)
-		return x->start_ns < y->start_ns ? -1 : 1;
-	return 0;
-}
-
-static bool reaped(const struct proc_ref *set, size_t n, uint32_t pid, uint64_t start_ns)
-{
-	struct proc_ref k = { .pid = pid, .start_ns = start_ns };
-
-	return n && bsearch(&k, set, n, sizeof(*set), ref_cmp);
-}
-
-void collect_sync_reap(int sem_wakes_fd, const struct proc_ref *set, size_t n)
-{
-	struct wake_key key, *prev = NULL, *del = NULL;
-	size_t cnt = 0, cap = 0;
-
-	/* Gather first: deleting while walking get_next_key restarts the walk. */
-	while (bpf_map_get_next_key(sem_wakes_fd, prev, &key) == 0) {
-		prev = &key;
-		/*
-		 * The wakee counts the wake-up when its wait returns, possibly
-		 * after the waker is gone: only the wakee's end says no more will come.
-		 */
-		if (!reaped(set, n, key.wakee_tgid, key.wakee_start_ns))
-			continue;
-		if (cnt == cap) {
-			struct wake_key *d = realloc(del, (cap ? 2 * cap : 64) * sizeof(*d));
-
-			if (!d)
-				break;
-			del = d;
-			cap = cap ? 2 * cap : 64;
-		}
-		del[cnt++] = key;
-	}
-	for (size_t i = 0; i < cnt; i++)
-		bpf_map_delete_elem(sem_wakes_fd, &del[i]);
-	free(del);
+	return collect_is_reaped(set, n, key->wakee_tgid, key->wakee_start_ns);
 }

@@ -15,6 +15,7 @@ int collect_sync_ring(struct ring_buffer *rb, int shm_events_fd, struct model *m
 /* Wake-up counters into the model, and "now" for attach periods still open. */
 void collect_sync_read(int sem_wakes_fd, struct model *m);
 /* Delete sem_wakes entries of reaped wakees; set sorted by pid, then start. */
-void collect_sync_reap(int sem_wakes_fd, const struct proc_ref *set, size_t n);
+/* collect_reap_map() match for the sem_wakes map (keys: struct wake_key). */
+bool collect_sync_wake_reaped(const void *key, const struct proc_ref *set, size_t n);
 
 #endif
