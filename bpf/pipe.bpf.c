@@ -28,13 +28,18 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 	struct dentry *d, *parent, *root;
 	struct mount *mnt, *pmnt;
 	struct obj_name *n;
+	__u32 depth = 0;
 
 	if (bpf_map_lookup_elem(&objnames, ok))
 		return;
-	/* two first users racing both fill in the same path: harmless */
-	if (bpf_map_update_elem(&objnames, ok, &empty_name, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&objnames, ok)) {
-		stat_inc(STAT_OBJ_FULL);
+	/*
+	 * Only the user whose insert created the entry fills it in: two walkers
+	 * appending to one entry would write the path twice.  The entry reads
+	 * "truncated" until the walk is done, so the collector keeps it till then.
+	 */
+	if (bpf_map_update_elem(&objnames, ok, &empty_name, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&objnames, ok))
+			stat_inc(STAT_OBJ_FULL);
 		return;
 	}
 	n = bpf_map_lookup_elem(&objnames, ok);
@@ -49,20 +54,22 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 		if (d == root || d == parent) {
 			pmnt = BPF_CORE_READ(mnt, mnt_parent);
 			if (pmnt == mnt) {
+				n->depth = depth;
 				n->truncated = 0;
-				break;
+				return;
 			}
 			d = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = pmnt;
 			continue;
 		}
-		if (n->depth >= IPC_PATH_DEPTH)
+		if (depth >= IPC_PATH_DEPTH)
 			break;
-		bpf_probe_read_kernel_str(n->comp[n->depth & (IPC_PATH_DEPTH - 1)], IPC_NAME_LEN,
+		bpf_probe_read_kernel_str(n->comp[depth & (IPC_PATH_DEPTH - 1)], IPC_NAME_LEN,
 					  BPF_CORE_READ(d, d_name.name));
-		n->depth++;
+		depth++;
 		d = parent;
 	}
+	n->depth = depth; /* cut short: stays "truncated" */
 }
 
 /*
@@ -223,12 +230,16 @@ int pipe_enter_splice(struct trace_event_raw_sys_enter *ctx)
 }
 
 /* tee(fd_in, fd_out, len, flags): fd_in's data is copied, counted as read. */
+/*
+ * tee(fd_in, fd_out, len, flags) duplicates fd_in's bytes into fd_out
+ * without consuming them: counted as written into fd_out only.  Counting it
+ * as a read of fd_in too (DESIGN.md's first rule) would deliver the same
+ * bytes twice once the reader drains fd_in; docs/semantics.md says so.
+ */
 SEC("tracepoint/syscalls/sys_enter_tee")
 int pipe_enter_tee(struct trace_event_raw_sys_enter *ctx)
 {
-	int fd_in = ctx->args[0], fd_out = ctx->args[1];
-
-	return pipe_enter(fd_in, fd_out);
+	return pipe_enter(-1, ctx->args[1]);
 }
 
 /* sendfile(out_fd, in_fd, offset, count) */

@@ -56,6 +56,33 @@ Test(examples, fifo_fallback_path)
 	check("fifo", NULL);
 }
 
+/* Every pipe syscall ipctrace hooks, each counted exactly (readv, splice out, too). */
+Test(examples, pipe_writev_readv)
+{
+	check("pipe_calls", ARGS("-c", "writev", "-n", "300", "-s", "1000"));
+}
+
+Test(examples, pipe_vmsplice)
+{
+	check("pipe_calls", ARGS("-c", "vmsplice", "-n", "300", "-s", "4096"));
+}
+
+Test(examples, pipe_splice_in_and_out)
+{
+	check("pipe_calls", ARGS("-c", "splice", "-n", "300", "-s", "777"));
+}
+
+Test(examples, pipe_sendfile)
+{
+	check("pipe_calls", ARGS("-c", "sendfile", "-n", "300", "-s", "2048"));
+}
+
+/* tee counts as a write into its output pipe, not as a read of its input */
+Test(examples, pipe_tee)
+{
+	check("pipe_calls", ARGS("-c", "tee", "-n", "300", "-s", "100"));
+}
+
 Test(examples, fifo)
 {
 	check("fifo", NULL);
