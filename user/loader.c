@@ -39,7 +39,6 @@ struct loader {
 	struct ipctrace_bpf *skel;
 	struct bpf_link **links;
 	int n_links;
-	int skipped;
 	struct uprobe_set *uprobes; /* POSIX semaphores: libc uprobes */
 };
 
@@ -263,12 +262,10 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 			fprintf(stderr, "ipctrace: warning: this kernel has no %s; %s is not traced\n",
 				hook, bpf_program__name(prog));
 			bpf_program__set_autoload(prog, false);
-			ld->skipped++;
 		} else if (!sync_prog_loadable(prog, hook, sizeof(hook))) {
 			fprintf(stderr, "ipctrace: warning: %s; %s is not traced\n", hook,
 				bpf_program__name(prog));
 			bpf_program__set_autoload(prog, false);
-			ld->skipped++;
 		}
 	}
 
@@ -333,11 +330,6 @@ int loader_trace_pid(struct loader *ld, uint32_t tgid)
 	__u8 one = 1;
 
 	return bpf_map_update_elem(bpf_map__fd(ld->skel->maps.traced), &tgid, &one, BPF_ANY);
-}
-
-int loader_skipped(const struct loader *ld)
-{
-	return ld->skipped;
 }
 
 struct detach_job {

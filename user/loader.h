@@ -39,8 +39,6 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 void loader_maps(const struct loader *ld, struct loader_maps *maps);
 /* Add a process to the traced set (the command in `-- COMMAND` mode). */
 int loader_trace_pid(struct loader *ld, uint32_t tgid);
-/* Hooks skipped because this kernel lacks them (warned at start). */
-int loader_skipped(const struct loader *ld);
 void loader_stop(struct loader *ld);
 /* Destroy links in parallel: each detach waits on the kernel for a while. */
 struct bpf_link;
