@@ -73,6 +73,39 @@ static __always_inline void fifo_record_name(struct file *file, const struct obj
 }
 
 /*
+ * bpf_rdonly_cast() gives a pointer a BTF type for the verifier and compiles
+ * to a register move: with it the fd table's slot, and everything behind it,
+ * is read with plain loads (which fault safely) instead of one probe-read
+ * helper call each.  Declared here and in no other .bpf.c: libbpf 1.1's
+ * static linker fails on a kfunc extern that two objects declare ("failed
+ * to resolve size of underlying type").  The loader uses the fast path only
+ * when the kernel has it (probe_fast_task()).
+ */
+extern void *bpf_rdonly_cast(void *obj, __u32 btf_id) __ksym __weak;
+
+/*
+ * fast_task: task->files->fdt->fd[fd] with plain loads only.  The slot is
+ * typed through struct kiocb, whose first member has been a struct file *
+ * (ki_filp) on every kernel; should that ever move, the probe read is used.
+ */
+static __always_inline struct file *fast_fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = task->files->fdt;
+	struct kiocb *slot;
+	void *fds;
+
+	/* a NULL files (exiting task) reads as 0: max_fds 0 */
+	if ((__u32)fd >= fdt->max_fds)
+		return NULL;
+	if (bpf_core_field_offset(struct kiocb, ki_filp) != 0)
+		return task_btf_fd_file(task, fd);
+	fds = (void *)fdt->fd;
+	slot = bpf_rdonly_cast(fds + (__u64)(__u32)fd * sizeof(struct file *),
+			       bpf_core_type_id_kernel(struct kiocb));
+	return slot->ki_filp;
+}
+
+/*
  * Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech.
  * A socket, when a socket mechanism is wanted, sets *sock instead.
  */
@@ -83,12 +116,28 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok, 
 	__u32 dev;
 	__u8 mech;
 
-	if (!file || inode_facts(BPF_CORE_READ(file, f_inode), &in))
+	if (!file)
 		return 0;
+	if (fast_task) {
+		/* plain loads through the BTF pointer fast_fd_file() returned */
+		struct inode *inode = file->f_inode;
+
+		in.mode = inode->i_mode;
+		in.ino = inode->i_ino;
+		in.sb = inode->i_sb;
+	} else if (inode_facts(BPF_CORE_READ(file, f_inode), &in)) {
+		return 0;
+	}
 	if ((in.mode & S_IFMT) == S_IFSOCK && sock_wanted())
 		*sock = 1;
-	if ((in.mode & S_IFMT) != S_IFIFO || sb_facts(in.sb, &dev, &magic))
+	if ((in.mode & S_IFMT) != S_IFIFO)
 		return 0;
+	if (fast_task) {
+		dev = in.sb->s_dev;
+		magic = in.sb->s_magic;
+	} else if (sb_facts(in.sb, &dev, &magic)) {
+		return 0;
+	}
 	mech = magic == PIPEFS_MAGIC ? MECH_PIPE : MECH_FIFO;
 	if (!mech_wanted(mech))
 		return 0;
@@ -100,13 +149,62 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok, 
 }
 
 /*
- * in is read from, out written to; NULL for none.  Caller filtered.  task
- * is the current task as a BTF pointer with fast_task, else NULL.
+ * The fast path (fast_task): the fds are resolved first, with plain loads,
+ * so that a thread's reads and writes of anything but a pipe, FIFO or
+ * socket cost no map access at all.  The traced-set lookup of `-- COMMAND`
+ * mode is then done once per thread and remembered in its stash.
  */
-static __always_inline int pipe_stash_files(struct task_struct *task, __u64 id, struct file *in,
-					    struct file *out)
+static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 {
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct pipe_stash st = {}, *slot;
+	__u32 tgid = task->tgid;
+	struct file *file;
+
+	if (tgid == self_tgid)
+		return 0;
+	if (by_mode) {
+		/* vmsplice: fd_in, whose direction is its open mode */
+		file = fast_fd_file(task, fd_in);
+		if (file && (file->f_mode & FMODE_WRITE))
+			st.mech_out = pipe_resolve(file, &st.out, &st.sock);
+		else
+			st.mech_in = pipe_resolve(file, &st.in, &st.sock);
+	} else {
+		if (fd_in >= 0)
+			st.mech_in = pipe_resolve(fast_fd_file(task, fd_in), &st.in, &st.sock);
+		if (fd_out >= 0)
+			st.mech_out = pipe_resolve(fast_fd_file(task, fd_out), &st.out, &st.sock);
+	}
+	if (!st.mech_in && !st.mech_out && !st.sock)
+		return 0;
+	slot = bpf_task_storage_get(&pipe_tstash, task, 0, 0);
+	if (filter_traced && !(slot && slot->wanted)) {
+		/* not known to be traced (yet): ask, and keep a yes */
+		if (!bpf_map_lookup_elem(&traced, &tgid))
+			return 0;
+		if (!slot)
+			slot = bpf_task_storage_get(&pipe_tstash, task, 0,
+						    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	} else if (!slot) {
+		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	}
+	if (!slot) {
+		stat_inc(STAT_STASH_FULL);
+		return 0;
+	}
+	st.wanted = 1;
+	st.start_ns = task->group_leader->start_boottime;
+	st.ts = bpf_ktime_get_ns();
+	st.sock_ts = st.ts;
+	*slot = st;
+	return 0;
+}
+
+/* The fallback: a hash-map stash and probe reads.  in is read from, out written to. */
+static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct file *out)
+{
+	struct pipe_stash st = {};
 
 	st.mech_in = pipe_resolve(in, &st.in, &st.sock);
 	st.mech_out = pipe_resolve(out, &st.out, &st.sock);
@@ -114,41 +212,25 @@ static __always_inline int pipe_stash_files(struct task_struct *task, __u64 id, 
 		return 0;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
-	if (fast_task) {
-		st.start_ns = task->group_leader->start_boottime;
-		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (slot)
-			*slot = st;
-		else
-			stat_inc(STAT_STASH_FULL);
-	} else {
-		st.start_ns = current_start_ns();
-		if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
-			stat_inc(STAT_STASH_FULL);
-	}
+	st.start_ns = current_start_ns();
+	if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
+		stat_inc(STAT_STASH_FULL);
 	return 0;
 }
 
 static __always_inline int pipe_enter(int fd_in, int fd_out)
 {
-	struct task_struct *task;
 	__u64 id;
 
 	if (bench_noop)
 		return 0;
-	if (fast_task) {
-		/* one helper call; pid/tgid and the fd table are plain loads */
-		task = bpf_get_current_task_btf();
-		if (!tgid_wanted(task->tgid))
-			return 0;
-		return pipe_stash_files(task, 0, fd_in >= 0 ? task_btf_fd_file(task, fd_in) : NULL,
-					fd_out >= 0 ? task_btf_fd_file(task, fd_out) : NULL);
-	}
+	if (fast_task)
+		return pipe_enter_fast(fd_in, fd_out, false);
 	id = bpf_get_current_pid_tgid();
 	if (!tgid_wanted(id >> 32))
 		return 0;
-	return pipe_stash_files(NULL, id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
-				fd_out >= 0 ? current_fd_file(fd_out) : NULL);
+	return pipe_enter_slow(id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
+			       fd_out >= 0 ? current_fd_file(fd_out) : NULL);
 }
 
 static __always_inline int pipe_exit(long ret)
@@ -258,18 +340,23 @@ int pipe_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_vmsplice")
 int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *task = fast_task ? bpf_get_current_task_btf() : NULL;
-	__u64 id = bpf_get_current_pid_tgid();
+	int fd = ctx->args[0];
 	struct file *file;
+	__u64 id;
 
-	if (bench_noop || !tgid_wanted(id >> 32))
+	if (bench_noop)
 		return 0;
-	file = current_fd_file(ctx->args[0]);
+	if (fast_task)
+		return pipe_enter_fast(fd, -1, true);
+	id = bpf_get_current_pid_tgid();
+	if (!tgid_wanted(id >> 32))
+		return 0;
+	file = current_fd_file(fd);
 	if (!file)
 		return 0;
 	if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE)
-		return pipe_stash_files(task, id, NULL, file);
-	return pipe_stash_files(task, id, file, NULL);
+		return pipe_enter_slow(id, NULL, file);
+	return pipe_enter_slow(id, file, NULL);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")

@@ -46,7 +46,13 @@ struct pipe_stash {
 	__u64 udp_bytes;
 	__u64 udp_dt;
 	__u32 udp_port;
-	__u32 pad;
+	/*
+	 * fast_task: this thread's process is in the traced set (a cache of the
+	 * `traced` lookup: a traced process stays traced until it exits, and the
+	 * storage goes with the thread).  Kept across calls.
+	 */
+	__u8 wanted;
+	__u8 pad[3];
 };
 
 /*
@@ -77,9 +83,12 @@ static __always_inline void stash_put(__u64 id, const struct pipe_stash *st)
 	if (fast_task) {
 		slot = bpf_task_storage_get(&pipe_tstash, bpf_get_current_task_btf(), 0,
 					    BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (slot)
+		if (slot) {
+			__u8 wanted = slot->wanted;
+
 			*slot = *st;
-		else
+			slot->wanted = wanted;
+		} else
 			stat_inc(STAT_STASH_FULL);
 	} else if (bpf_map_update_elem(&pipe_stash, &id, st, BPF_ANY)) {
 		stat_inc(STAT_STASH_FULL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "ipctrace.h"
 #include "ipctrace.skel.h"
@@ -184,10 +185,23 @@ static bool hook_exists(const struct bpf_program *prog, char *hook, size_t len)
 	return true;
 }
 
+/* Does the running kernel have the kfunc `name`? */
+static bool kernel_has_kfunc(const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool found;
+
+	if (!vmlinux)
+		return false;
+	found = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return found;
+}
+
 /*
- * Task storage and bpf_get_current_task_btf() from tracepoint programs make
- * the per-syscall stash and the fd walk much cheaper; older kernels refuse
- * them, so ask before loading.
+ * Task storage and bpf_get_current_task_btf() from tracepoint programs, and
+ * the bpf_rdonly_cast() kfunc (6.2), make the per-syscall stash and the fd
+ * walk much cheaper; older kernels lack them, so ask before loading.
  */
 static bool probe_fast_task(void)
 {
@@ -200,7 +214,8 @@ static bool probe_fast_task(void)
 	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get,
 				       NULL) == 1 &&
 	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
-				       NULL) == 1;
+				       NULL) == 1 &&
+	       kernel_has_kfunc("bpf_rdonly_cast");
 }
 
 /*
