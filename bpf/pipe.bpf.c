@@ -251,7 +251,8 @@ static __always_inline int pipe_exit(long ret)
 	}
 	if (!st || !st->ts)
 		return 0;
-	if (ret > 0) {
+	/* a socket's bytes were counted by sock.bpf.c: nothing to do here */
+	if (ret > 0 && (st->mech_in || st->mech_out)) {
 		dt = bpf_ktime_get_ns() - st->ts;
 		key.tgid = fast_task ? task->tgid : id >> 32;
 		key.start_ns = st->start_ns;

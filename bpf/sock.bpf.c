@@ -542,21 +542,26 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
  * time since the call's entry (or since the previous message of the same
  * call, for sendmmsg/recvmmsg).
  */
-static __always_inline struct pipe_stash *sock_begin(__u64 id, struct ep_key *key, __u64 *dt)
+static __always_inline struct pipe_stash *sock_begin(__u64 id, struct ep_key *key, __u64 *dt,
+						     bool *wanted)
 {
 	struct pipe_stash *st = stash_get(id);
 	__u64 now;
 
 	key->tgid = id >> 32;
 	*dt = 0;
+	/* every stash writer filtered: a call in progress is a wanted one */
 	if (st && st->sock) {
+		*wanted = true;
 		now = bpf_ktime_get_ns();
 		*dt = now - st->sock_ts;
 		st->sock_ts = now;
 		key->start_ns = st->start_ns;
 		return st;
 	}
-	key->start_ns = current_start_ns();
+	*wanted = tgid_wanted(id >> 32);
+	if (*wanted)
+		key->start_ns = current_start_ns();
 	return NULL;
 }
 
@@ -569,12 +574,13 @@ int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 	__u64 id = bpf_get_current_pid_tgid(), dt;
 	struct ep_key key = {};
 	struct pipe_stash *st;
+	bool wanted;
 
 	if (bench_noop || (family != AF_UNIX && family != AF_INET && family != AF_INET6))
 		return 0;
-	if (!tgid_wanted(id >> 32))
+	st = sock_begin(id, &key, &dt, &wanted);
+	if (!wanted)
 		return 0;
-	st = sock_begin(id, &key, &dt);
 	if (ret > 0) {
 		if (family == AF_UNIX)
 			unix_send(sk, &key, st, ret, dt);
@@ -599,12 +605,13 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 	__u64 id = bpf_get_current_pid_tgid(), dt;
 	struct ep_key key = {};
 	struct pipe_stash *st;
+	bool wanted;
 
 	if (bench_noop || (family != AF_UNIX && family != AF_INET && family != AF_INET6))
 		return 0;
-	if (!tgid_wanted(id >> 32))
+	st = sock_begin(id, &key, &dt, &wanted);
+	if (!wanted)
 		return 0;
-	st = sock_begin(id, &key, &dt);
 	if (st)
 		st->nmsg++;
 	/* a peek leaves the bytes for the next read, which counts them */
