@@ -203,6 +203,18 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/*
+	 * Stop signals are caught before loading, which takes a second or
+	 * more: a SIGINT sent meanwhile must still end in a clean detach and a
+	 * final report, and a shell script's `ipctrace &` starts with SIGINT
+	 * ignored, so a late handler would lose it and run forever.
+	 */
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	if (loader_check_env(msg, sizeof(msg))) {
 		fprintf(stderr, "ipctrace: %s\n", msg);
 		exit_code = 1;
@@ -244,13 +256,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (r.opts.cmd) {
+	/* a stop during loading: no command is started, the (empty) final report is printed */
+	if (r.opts.cmd && !stop_signal) {
 		int e;
 
 		if (child_fork(&ch, r.opts.cmd) || loader_trace_pid(ld, ch.pid)) {

@@ -227,3 +227,52 @@ Test(cli, sigint_detaches_with_final_report, .timeout = 60)
 	unlink(err);
 	rmdir(dir);
 }
+
+/*
+ * SIGINT while the programs are still loading (a second or more), sent to
+ * an ipctrace that started with SIGINT ignored, as a shell script's
+ * `ipctrace &` does: it must still stop, detach and print its final report,
+ * without ever starting the command.
+ */
+Test(cli, sigint_during_load_still_stops, .timeout = 60)
+{
+	char dir[] = "/tmp/ipctrace-int.XXXXXX", out[128], err[128], mark[160];
+	char *argv[] = { IPCTRACE_BIN, "-f", "json", "-o", out, "--", "/bin/touch", mark, NULL };
+	struct run_result res;
+	char *json, *diag;
+	pid_t pid;
+
+	harness_require_bpf();
+	harness_require_binaries(NULL);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	snprintf(mark, sizeof(mark), "%s/ran", dir);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		setpgid(0, 0);
+		signal(SIGINT, SIG_IGN);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	usleep(200 * 1000); /* loading all programs takes far longer */
+	kill(pid, SIGINT);
+	cr_assert_eq(waitpid(pid, &res.status, 0), pid);
+	json = harness_slurp(out);
+	diag = harness_slurp(err);
+	cr_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 128 + SIGINT,
+		  "expected exit %d, status 0x%x; stderr:\n%s", 128 + SIGINT, res.status, diag);
+	cr_assert(strstr(json, "\"type\":\"report\"") && strstr(json, "\"final\":true"),
+		  "no final report after SIGINT during load:\n%s\nstderr:\n%s", json, diag);
+	cr_expect_neq(access(mark, F_OK), 0, "the command ran although ipctrace was stopped");
+	free(json);
+	free(diag);
+	unlink(mark);
+	unlink(out);
+	unlink(err);
+	rmdir(dir);
+}
