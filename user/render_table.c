@@ -110,13 +110,21 @@ static void put_end(FILE *f, const struct edge_end *end)
 static void put_object(FILE *f, const struct edge *e)
 {
 	char buf[sizeof(e->object) + 32], code[32];
+	const char *name;
 
 	if (e->mech != M_SIGNAL) {
 		text_put_clean_tail(f, e->object, -W_OBJ);
 		return;
 	}
-	snprintf(buf, sizeof(buf), "%s %s", e->object,
-		 si_code_name(e->sig, e->code, code, sizeof(code)));
+	name = si_code_name(e->sig, e->code, code, sizeof(code));
+	snprintf(buf, sizeof(buf), "%s %s", e->object, name);
+	/*
+	 * Too wide ("SIGCHLD CLD_CONTINUED"): the code loses its family prefix,
+	 * which the signal's name already says ("SIGCHLD CONTINUED").  JSON
+	 * keeps the full name.
+	 */
+	if (strlen(buf) > W_OBJ && strchr(name, '_'))
+		snprintf(buf, sizeof(buf), "%s %s", e->object, strchr(name, '_') + 1);
 	text_put_clean(f, buf, -W_OBJ);
 }
 

@@ -235,6 +235,27 @@ Test(render, table_without_inexact_has_no_legend)
 	model_free(m);
 }
 
+/* A signal and code too wide for the OBJECT column: the code loses its family prefix. */
+Test(render, table_long_signal_code)
+{
+	struct model *m = model_new();
+	struct snapshot *s;
+	char *out;
+
+	feed_sig(m, P(1), "parent", P(2), SIGCHLD, CLD_CONTINUED, 1);
+	feed_sig(m, P(3), "a", P(4), SIGUSR1, SI_QUEUE, 1);
+	s = model_snapshot(m, false, 0.0, 0, NULL);
+	out = render_table_str(s, false);
+	expect_clean_table(out);
+	cr_expect_not_null(strstr(out, " SIGCHLD CONTINUED "), "%s", out);
+	cr_expect_null(strstr(out, "CLD_CONTI"), "%s", out);
+	/* one that fits keeps its whole name */
+	cr_expect_not_null(strstr(out, " SIGUSR1 SI_QUEUE "), "%s", out);
+	free(out);
+	snapshot_free(s);
+	model_free(m);
+}
+
 Test(render, dot_golden)
 {
 	struct model *m;
