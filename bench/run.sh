@@ -18,12 +18,20 @@
 # start-up is not counted.
 #
 # Then an untraced process: a getppid() loop (examples/bin/syscall_loop)
-# with and without a system-wide ipctrace running, i.e. what tracing costs
-# a process whose system calls ipctrace does not hook.
+# alone, with a system-wide ipctrace running, and with a system-wide
+# `ipctrace --bench-noop` (its floor), i.e. what tracing costs a process
+# whose system calls ipctrace does not hook.
+#
+# Each ratio is the median of the per-round ratios, with the spread of the
+# middle half of the rounds (p25-p75): on a shared VM the machine itself
+# drifts by 10-20% between runs, and the spread says how far to trust a
+# row.  "2x floor" checks DESIGN.md's goal: ipctrace's overhead at most
+# twice the floor's, (traced - 1) <= 2 * (floor - 1).
 #
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
-# CPU (the CPU of the pinned case, default 0).
+# CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
+# default "pipe sock loop").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -32,6 +40,7 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
+CASES=${CASES:-pipe sock loop}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/run.sh: needs root to load BPF programs: run 'sudo make bench'" >&2
@@ -89,9 +98,35 @@ median() {
 		      if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# Quantile q (0..1, nearest rank) of the numbers on stdin.
+quantile() {
+	sort -g | awk -v q="$1" '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		      i = int(q * (NR - 1) + 0.5) + 1; print v[i] }'
+}
+
 # Median of the per-line ratios column $1 / column $2 of file $3.
 median_ratio() {
 	awk -v a="$1" -v b="$2" '{ printf "%.6f\n", $a / $b }' "$3" | median
+}
+
+# "p25-p75" of the per-line ratios column $1 / column $2 of file $3.
+spread_ratio() {
+	local lo hi
+	lo=$(awk -v a="$1" -v b="$2" '{ printf "%.6f\n", $a / $b }' "$3" | quantile 0.25)
+	hi=$(awk -v a="$1" -v b="$2" '{ printf "%.6f\n", $a / $b }' "$3" | quantile 0.75)
+	printf '%.2f-%.2f' "$lo" "$hi"
+}
+
+# "ok" when overhead ratio $1 is within twice the floor ratio $2's overhead.
+floor_check() {
+	awk -v t="$1" -v f="$2" 'BEGIN { print (t - 1 <= 2 * (f - 1)) ? "ok" : "over" }'
+}
+
+# Is group $1 in CASES?
+wanted() {
+	case " $CASES " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 # Median of column $1 of file $2, in ms.
@@ -113,13 +148,15 @@ progress() {
 }
 
 row() {
-	printf '%-22s %10s %10s %10s %12s %12s %8s\n' "$@"
+	printf '%-18s %9s %9s %9s %11s %11s %9s %8s\n' "$@"
 }
 
 echo "ipctrace overhead: $ROUNDS round trips per run, $ROUNDS_N rounds, medians" \
 	"(ms = whole exchange, us = per round trip)"
 echo
-row "case" "untraced" "traced" "floor" "traced/untr" "floor/untr" "target"
+if wanted pipe || wanted sock; then
+	row "case" "untraced" "traced" "floor" "traced/untr" "floor/untr" "2x floor" "target"
+fi
 
 variants=(untraced traced floor)
 
@@ -142,13 +179,15 @@ measure() {
 	tr_ratio=$(median_ratio 2 1 "$results")
 	fl_ratio=$(median_ratio 3 1 "$results")
 	row "$name" "$(col_ms 1 "$results")" "$(col_ms 2 "$results")" "$(col_ms 3 "$results")" \
-		"$(printf '%.3f' "$tr_ratio")" "$(printf '%.3f' "$fl_ratio")" "<=$target"
+		"$(printf '%.3f' "$tr_ratio")" "$(printf '%.3f' "$fl_ratio")" \
+		"$(floor_check "$tr_ratio" "$fl_ratio")" "<=$target"
 	row "" "$(col_per 1 "$results" "$ROUNDS" 1000 us)" \
 		"$(col_per 2 "$results" "$ROUNDS" 1000 us)" \
-		"$(col_per 3 "$results" "$ROUNDS" 1000 us)" "" "" ""
+		"$(col_per 3 "$results" "$ROUNDS" 1000 us)" \
+		"$(spread_ratio 2 1 "$results")" "$(spread_ratio 3 1 "$results")" "" ""
 }
 
-for pin in unpinned pinned; do
+wanted pipe && for pin in unpinned pinned; do
 	for size in 1 64; do
 		args=(examples/bin/pingpong -n "$ROUNDS" -s "$size")
 		target=1.06
@@ -161,7 +200,7 @@ for pin in unpinned pinned; do
 done
 
 # The same exchange over a unix socketpair and a loopback TCP connection.
-for pin in unpinned pinned; do
+wanted sock && for pin in unpinned pinned; do
 	for t in unix tcp; do
 		args=(examples/bin/sock_pingpong -t "$t" -n "$ROUNDS" -s 1)
 		target=1.06
@@ -173,41 +212,56 @@ for pin in unpinned pinned; do
 	done
 done
 
-# An untraced process under a system-wide ipctrace.
+# An untraced process under a system-wide ipctrace, and under its floor.
+if ! wanted loop; then
+	exit 0
+fi
+
+# loop_under OPTS...: the getppid loop while a system-wide ipctrace OPTS runs.
+loop_under() {
+	local ns
+	./ipctrace "$@" -f json -o /dev/null 2>"$tmp/bg.err" &
+	bg_pid=$!
+	sleep 1 # let it load and attach
+	if ! kill -0 "$bg_pid" 2>/dev/null; then
+		echo "bench/run.sh: the system-wide ipctrace exited early:" >&2
+		cat "$tmp/bg.err" >&2
+		bg_pid=
+		exit 1
+	fi
+	ns=$(run untraced examples/bin/syscall_loop -n "$LOOP_N")
+	kill -INT "$bg_pid"
+	wait "$bg_pid" || true
+	bg_pid=
+	echo "$ns"
+}
+
 results=$tmp/loop
 : >"$results"
 for ((r = 0; r < ROUNDS_N; r++)); do
-	bare='' traced=''
-	for ((k = 0; k < 2; k++)); do
-		if (((r + k) % 2 == 0)); then
-			bare=$(run untraced examples/bin/syscall_loop -n "$LOOP_N")
-			continue
-		fi
-		./ipctrace -f json -o /dev/null 2>"$tmp/bg.err" &
-		bg_pid=$!
-		sleep 1 # let it load and attach
-		if ! kill -0 "$bg_pid" 2>/dev/null; then
-			echo "bench/run.sh: the system-wide ipctrace exited early:" >&2
-			cat "$tmp/bg.err" >&2
-			bg_pid=
-			exit 1
-		fi
-		traced=$(run untraced examples/bin/syscall_loop -n "$LOOP_N")
-		kill -INT "$bg_pid"
-		wait "$bg_pid" || true
-		bg_pid=
+	declare -A ns=()
+	for ((k = 0; k < 3; k++)); do
+		case $(((r + k) % 3)) in
+		0) ns[alone]=$(run untraced examples/bin/syscall_loop -n "$LOOP_N") ;;
+		1) ns[traced]=$(loop_under) ;;
+		2) ns[floor]=$(loop_under --bench-noop) ;;
+		esac
 	done
-	echo "$bare $traced" >>"$results"
+	echo "${ns[alone]} ${ns[traced]} ${ns[floor]}" >>"$results"
+	unset ns
 	progress "  getppid loop: round $((r + 1))/$ROUNDS_N"
 done
 progress ""
 loop_ratio=$(median_ratio 2 1 "$results")
+loop_floor=$(median_ratio 3 1 "$results")
 echo
-row "case" "alone" "ipctrace" "" "with/alone" "" "target"
-row "getppid loop" "$(col_ms 1 "$results")" "$(col_ms 2 "$results")" "" \
-	"$(printf '%.3f' "$loop_ratio")" "" "<=1.05"
+row "case" "alone" "ipctrace" "floor" "with/alone" "floor/alone" "2x floor" "target"
+row "getppid loop" "$(col_ms 1 "$results")" "$(col_ms 2 "$results")" "$(col_ms 3 "$results")" \
+	"$(printf '%.3f' "$loop_ratio")" "$(printf '%.3f' "$loop_floor")" \
+	"$(floor_check "$loop_ratio" "$loop_floor")" "<=1.05"
 row "" "$(col_per 1 "$results" "$LOOP_N" 1 ns)" "$(col_per 2 "$results" "$LOOP_N" 1 ns)" \
-	"" "" "" ""
+	"$(col_per 3 "$results" "$LOOP_N" 1 ns)" \
+	"$(spread_ratio 2 1 "$results")" "$(spread_ratio 3 1 "$results")" "" ""
 echo
-echo "(untraced process: $LOOP_N getppid() calls, with and without a system-wide" \
-	"'ipctrace -f json -o /dev/null' running)"
+echo "(untraced process: $LOOP_N getppid() calls alone, and while a system-wide" \
+	"'ipctrace -f json -o /dev/null' or its floor, 'ipctrace --bench-noop ...', runs)"
