@@ -105,11 +105,45 @@ static __always_inline struct file *fast_fd_file(struct task_struct *task, int f
 	return slot->ki_filp;
 }
 
+#define AF_UNIX 1
+
+/*
+ * fast_task: the facts sock.bpf.c needs of a unix stream or seqpacket
+ * socket's file, into st (see struct pipe_stash).  The socket is the
+ * inode's container (struct socket_alloc), its peer unix_sk(sk)->peer.
+ */
+static __always_inline void unix_facts(struct file *file, __u64 ino, struct pipe_stash *st)
+{
+	struct socket *sock;
+	struct unix_sock *u;
+	struct sock *sk = NULL, *peer;
+	__u16 type;
+
+	if (!(mech_mask & (MECH_BIT(MECH_UNIX_STREAM) | MECH_BIT(MECH_UNIX_SEQPACKET))) ||
+	    !bpf_core_field_exists(sk->sk_ino))
+		return;
+	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	sk = sock->sk;
+	if (!sk || sk->__sk_common.skc_family != AF_UNIX)
+		return;
+	type = sk->sk_type;
+	if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
+		return;
+	u = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
+	peer = u->peer;
+	st->sk = (__u64)sk;
+	st->sk_type = type;
+	st->sk_ino = ino;
+	st->peer = (__u64)peer;
+	st->peer_ino = peer ? peer->sk_ino : 0;
+}
+
 /*
  * Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech.
- * A socket, when a socket mechanism is wanted, sets *sock instead.
+ * A socket, when a socket mechanism is wanted, sets st->sock (and its unix facts) instead.
  */
-static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok, __u8 *sock)
+static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
+					  struct pipe_stash *st)
 {
 	struct inode_facts in;
 	__u64 magic;
@@ -128,8 +162,12 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok, 
 	} else if (inode_facts(BPF_CORE_READ(file, f_inode), &in)) {
 		return 0;
 	}
-	if ((in.mode & S_IFMT) == S_IFSOCK && sock_wanted())
-		*sock = 1;
+	if ((in.mode & S_IFMT) == S_IFSOCK && sock_wanted()) {
+		st->sock = 1;
+		if (fast_task && !st->sk)
+			unix_facts(file, in.ino, st);
+		return 0;
+	}
 	if ((in.mode & S_IFMT) != S_IFIFO)
 		return 0;
 	if (fast_task) {
@@ -167,14 +205,14 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 		/* vmsplice: fd_in, whose direction is its open mode */
 		file = fast_fd_file(task, fd_in);
 		if (file && (file->f_mode & FMODE_WRITE))
-			st.mech_out = pipe_resolve(file, &st.out, &st.sock);
+			st.mech_out = pipe_resolve(file, &st.out, &st);
 		else
-			st.mech_in = pipe_resolve(file, &st.in, &st.sock);
+			st.mech_in = pipe_resolve(file, &st.in, &st);
 	} else {
 		if (fd_in >= 0)
-			st.mech_in = pipe_resolve(fast_fd_file(task, fd_in), &st.in, &st.sock);
+			st.mech_in = pipe_resolve(fast_fd_file(task, fd_in), &st.in, &st);
 		if (fd_out >= 0)
-			st.mech_out = pipe_resolve(fast_fd_file(task, fd_out), &st.out, &st.sock);
+			st.mech_out = pipe_resolve(fast_fd_file(task, fd_out), &st.out, &st);
 	}
 	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
@@ -206,8 +244,8 @@ static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct fil
 {
 	struct pipe_stash st = {};
 
-	st.mech_in = pipe_resolve(in, &st.in, &st.sock);
-	st.mech_out = pipe_resolve(out, &st.out, &st.sock);
+	st.mech_in = pipe_resolve(in, &st.in, &st);
+	st.mech_out = pipe_resolve(out, &st.out, &st);
 	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
 	st.ts = bpf_ktime_get_ns();

@@ -301,11 +301,23 @@ static __always_inline void pending_add(struct sock *r, const struct ep_key *key
 static __always_inline void unix_send(struct sock *sk, struct ep_key *key, struct pipe_stash *st,
 				      __u64 bytes, __u64 dt)
 {
-	__u16 type = BPF_CORE_READ(sk, sk_type);
 	__u32 fds = 0, creds = 0;
 	struct sock *r = NULL;
+	__u16 type;
 	__u64 ino;
 
+	/* a connected stream read at sys_enter (pipe.bpf.c): no probe reads */
+	if (st && st->sk == (__u64)sk && st->peer_ino) {
+		key->mech = unix_mech(st->sk_type);
+		if (!mech_wanted(key->mech))
+			return;
+		r = (struct sock *)st->peer;
+		ino = st->peer_ino;
+		scm_count(st, &fds, &creds);
+		key->dir = DIR_TX;
+		goto count;
+	}
+	type = BPF_CORE_READ(sk, sk_type);
 	key->mech = unix_mech(type);
 	if (!key->mech || !mech_wanted(key->mech))
 		return;
@@ -327,19 +339,62 @@ static __always_inline void unix_send(struct sock *sk, struct ep_key *key, struc
 			pending_add(r, key, bytes, dt, fds, creds);
 		return;
 	}
+count:
 	sk_unix_key(ino, &key->obj_a, &key->obj_b);
 	if (sock_account(key, bytes, dt, fds, creds))
 		unix_record_name(r, ino, key->mech);
 }
 
-static __always_inline void unix_recv(struct sock *sk, struct ep_key *key, __u64 bytes, __u64 dt)
+#define SK_SPAN_WORDS 12 /* __u64 words read from sk_type on */
+
+/*
+ * sk's type and inode number: with sk_ino (6.18) both lie within 96 bytes
+ * of each other and take one probe read; else a read each.
+ */
+static __always_inline void unix_type_ino(struct sock *sk, __u16 *type, __u64 *ino)
 {
+	__u64 buf[SK_SPAN_WORDS];
+	__u32 o_type, o_ino, base;
+
+	if (bpf_core_field_exists(sk->sk_ino)) {
+		o_type = bpf_core_field_offset(struct sock, sk_type);
+		o_ino = bpf_core_field_offset(struct sock, sk_ino);
+		base = o_type & ~7u; /* loads from the stack must be aligned */
+		if (o_ino > base && o_ino - base + 8 <= sizeof(buf) && !((o_ino - base) & 7) &&
+		    !((o_type - base) & 1)) {
+			if (bpf_probe_read_kernel(buf, sizeof(buf), (void *)sk + base)) {
+				*type = 0;
+				*ino = 0;
+				return;
+			}
+			o_type -= base;
+			o_ino -= base;
+			barrier_var(o_type); /* else clang ORs the offset into the pointer */
+			*type = *(__u16 *)((void *)buf + o_type);
+			*ino = *(__u64 *)((void *)buf + o_ino);
+			return;
+		}
+	}
+	*type = BPF_CORE_READ(sk, sk_type);
+	*ino = sk_inode(sk);
+}
+
+static __always_inline void unix_recv(struct sock *sk, struct ep_key *key,
+				      const struct pipe_stash *st, __u64 bytes, __u64 dt)
+{
+	__u16 type;
 	__u64 ino;
 
-	key->mech = unix_mech(BPF_CORE_READ(sk, sk_type));
+	if (st && st->sk == (__u64)sk) {
+		/* read at sys_enter (pipe.bpf.c) */
+		type = st->sk_type;
+		ino = st->sk_ino;
+	} else {
+		unix_type_ino(sk, &type, &ino);
+	}
+	key->mech = unix_mech(type);
 	if (!key->mech || !mech_wanted(key->mech))
 		return;
-	ino = sk_inode(sk);
 	if (!ino)
 		return;
 	key->dir = DIR_RX;
@@ -348,9 +403,9 @@ static __always_inline void unix_recv(struct sock *sk, struct ep_key *key, __u64
 		unix_record_name(sk, ino, key->mech);
 }
 
-/* sk's own local and remote address (remote port 0: not connected). */
-static __always_inline void inet_ends(struct sock *sk, __u16 family, struct lo_addr *l,
-				      struct lo_addr *r)
+/* sk's own local and remote address, a field at a time (the fallback). */
+static __always_inline void inet_ends_fields(struct sock *sk, __u16 family, struct lo_addr *l,
+					     struct lo_addr *r)
 {
 	__u16 lport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
@@ -365,6 +420,45 @@ static __always_inline void inet_ends(struct sock *sk, __u16 family, struct lo_a
 	}
 	sk_lo_from_v4(BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr), lport, l);
 	sk_lo_from_v4(BPF_CORE_READ(sk, __sk_common.skc_daddr), rport, r);
+}
+
+#define SKC_WORDS 12 /* __u64 words of struct sock_common read at once */
+
+/*
+ * sk's own local and remote address (remote port 0: not connected), in one
+ * probe read of the head of struct sock_common, where every field it needs
+ * lives (the first 88 bytes on 6.x), instead of four to six; should a
+ * kernel move them further, the CO-RE offsets say so and
+ * inet_ends_fields() is used.
+ */
+static __always_inline void inet_ends(struct sock *sk, __u16 family, struct lo_addr *l,
+				      struct lo_addr *r)
+{
+	__u32 o_num = bpf_core_field_offset(struct sock, __sk_common.skc_num);
+	__u32 o_dport = bpf_core_field_offset(struct sock, __sk_common.skc_dport);
+	__u32 o_saddr = bpf_core_field_offset(struct sock, __sk_common.skc_rcv_saddr);
+	__u32 o_daddr = bpf_core_field_offset(struct sock, __sk_common.skc_daddr);
+	__u32 o_v6s = bpf_core_field_offset(struct sock, __sk_common.skc_v6_rcv_saddr);
+	__u32 o_v6d = bpf_core_field_offset(struct sock, __sk_common.skc_v6_daddr);
+	__u64 buf[SKC_WORDS];
+	__u16 lport, rport;
+
+	if (o_num + 2 > sizeof(buf) || o_dport + 2 > sizeof(buf) || o_saddr + 4 > sizeof(buf) ||
+	    o_daddr + 4 > sizeof(buf) || o_v6s + 16 > sizeof(buf) || o_v6d + 16 > sizeof(buf)) {
+		inet_ends_fields(sk, family, l, r);
+		return;
+	}
+	if (bpf_probe_read_kernel(buf, sizeof(buf), sk))
+		__builtin_memset(buf, 0, sizeof(buf));
+	lport = *(__u16 *)((void *)buf + o_num);
+	rport = bpf_ntohs(*(__u16 *)((void *)buf + o_dport));
+	if (family == AF_INET6) {
+		sk_lo_from_v6((__u32 *)((void *)buf + o_v6s), lport, l);
+		sk_lo_from_v6((__u32 *)((void *)buf + o_v6d), rport, r);
+		return;
+	}
+	sk_lo_from_v4(*(__u32 *)((void *)buf + o_saddr), lport, l);
+	sk_lo_from_v4(*(__u32 *)((void *)buf + o_daddr), rport, r);
 }
 
 /* "127.0.0.1:40000->127.0.0.1:5000": from the sender to the receiver R. */
@@ -618,7 +712,7 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 	if (ret <= 0 || (flags & MSG_PEEK))
 		return 0;
 	if (family == AF_UNIX)
-		unix_recv(sk, &key, ret, dt);
+		unix_recv(sk, &key, st, ret, dt);
 	else if (proto == IPPROTO_TCP)
 		tcp_io(sk, family, &key, false, ret, dt);
 	else if (proto == IPPROTO_UDP)

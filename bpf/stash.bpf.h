@@ -52,7 +52,18 @@ struct pipe_stash {
 	 * storage goes with the thread).  Kept across calls.
 	 */
 	__u8 wanted;
-	__u8 pad[3];
+	__u8 pad;
+	/*
+	 * fast_task: a connected unix stream or seqpacket socket that this
+	 * read/write/splice/sendfile moves bytes on, read with plain loads at
+	 * sys_enter so that sock.bpf.c needs no probe reads for it.  sk 0:
+	 * none; peer_ino 0: no peer, or one without an inode yet.
+	 */
+	__u16 sk_type;
+	__u64 sk;
+	__u64 sk_ino;
+	__u64 peer;
+	__u64 peer_ino;
 };
 
 /*
