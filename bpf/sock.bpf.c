@@ -730,13 +730,16 @@ SEC("tracepoint/sock/sk_data_ready")
 int sock_data_ready(struct trace_event_raw_sk_data_ready *ctx)
 {
 	struct sock *sk = (struct sock *)ctx->skaddr;
-	__u64 id = bpf_get_current_pid_tgid();
 	struct pipe_stash *st;
+	__u64 id;
 
 	if (bench_noop || ctx->family != AF_UNIX || !mech_wanted(MECH_UNIX_DGRAM))
 		return 0;
-	/* the common case, a stream socket, leaves before the traced-set lookup */
-	if (BPF_CORE_READ(sk, sk_type) != SOCK_DGRAM || !tgid_wanted(id >> 32))
+	/* the common case, a stream socket, leaves after one read */
+	if (BPF_CORE_READ(sk, sk_type) != SOCK_DGRAM)
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	if (!tgid_wanted(id >> 32))
 		return 0;
 	st = stash_get(id);
 	if (st && st->sock)
