@@ -108,11 +108,24 @@ struct {
 	__type(value, struct mq_name_val);
 } mq_byname SEC(".maps");
 
-/* Too large for the BPF stack. */
+/*
+ * Too large for the BPF stack, and kept per thread (task storage): syscall
+ * tracepoint programs are preemptible on recent kernels, and another
+ * program run on the same CPU would overwrite a per-CPU buffer in the
+ * middle of a name.  The per-CPU array serves the fallback path, which
+ * kernels take that predate preemptible syscall tracepoints.
+ */
 struct mq_scratch {
 	struct obj_name n;
 	struct mq_name_key k;
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct mq_scratch);
+} mq_tscratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -139,6 +152,9 @@ static __always_inline struct mq_scratch *scratch(void)
 {
 	__u32 zero = 0;
 
+	if (fast_task)
+		return bpf_task_storage_get(&mq_tscratch, bpf_get_current_task_btf(), 0,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return bpf_map_lookup_elem(&mq_scratch, &zero);
 }
 

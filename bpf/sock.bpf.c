@@ -60,7 +60,13 @@ struct {
 	__type(value, struct pend_val);
 } sock_pending SEC(".maps");
 
-/* Per-CPU scratch for names: too large for the BPF stack. */
+/*
+ * Where names are built: too large for the BPF stack, and per thread (task
+ * storage) because accept()'s exit program is preemptible and a socket
+ * tracepoint run on the same CPU would overwrite a per-CPU buffer in the
+ * middle of a name.  The per-CPU array serves the fallback path, which
+ * kernels take that predate preemptible syscall tracepoints.
+ */
 struct name_buf {
 	struct obj_name n;
 	char path[128];
@@ -68,11 +74,28 @@ struct name_buf {
 };
 
 struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct name_buf);
+} sock_tscratch SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct name_buf);
 } sock_scratch SEC(".maps");
+
+static __always_inline struct name_buf *name_scratch(void)
+{
+	__u32 zero = 0;
+
+	if (fast_task)
+		return bpf_task_storage_get(&sock_tscratch, bpf_get_current_task_btf(), 0,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return bpf_map_lookup_elem(&sock_scratch, &zero);
+}
 
 static __always_inline __u8 unix_mech(__u16 type)
 {
@@ -165,7 +188,7 @@ static __always_inline void unix_record_name(struct sock *r, __u64 ino, __u8 mec
 {
 	struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)r, addr);
 	struct obj_key ok = { .obj_a = SOCK_OBJ_UNIX, .obj_b = ino };
-	__u32 zero = 0, blen = 0, avail, skip = 0;
+	__u32 blen = 0, avail, skip = 0;
 	struct sock *peer;
 	struct name_buf *b;
 	const char *src;
@@ -176,7 +199,7 @@ static __always_inline void unix_record_name(struct sock *r, __u64 ino, __u8 mec
 		if (peer)
 			addr = BPF_CORE_READ((struct unix_sock *)peer, addr);
 	}
-	b = bpf_map_lookup_elem(&sock_scratch, &zero);
+	b = name_scratch();
 	if (!b)
 		return;
 	len = addr ? BPF_CORE_READ(addr, len) - (int)sizeof(__kernel_sa_family_t) : 0;
@@ -265,10 +288,10 @@ static __always_inline void scm_count(struct pipe_stash *st, __u32 *fds, __u32 *
 /*
  * Bytes for a receiving socket that has no inode yet (accepted, not yet
  * returned by accept()).  One slot per sending process; sock_accept_exit()
- * moves them to the endpoint once the inode exists.
+ * moves them to the endpoint once the inode exists.  Returns the slot.
  */
-static __always_inline void pending_add(struct sock *r, const struct ep_key *key, __u64 bytes,
-					__u64 dt, __u32 fds, __u32 creds)
+static __always_inline struct pend_val *pending_add(struct sock *r, const struct ep_key *key,
+						    __u64 bytes, __u64 dt, __u32 fds, __u32 creds)
 {
 	struct pend_key pk = { .sk = (__u64)r };
 	struct pend_val *p;
@@ -287,14 +310,56 @@ static __always_inline void pending_add(struct sock *r, const struct ep_key *key
 		}
 		if (p->tgid != key->tgid || p->start_ns != key->start_ns)
 			continue;
+		/* ops first: pending_take() reads it first */
 		__sync_fetch_and_add(&p->v.ops, 1);
 		__sync_fetch_and_add(&p->v.bytes, bytes);
 		__sync_fetch_and_add(&p->v.blocked_ns, dt);
 		__sync_fetch_and_add(&p->v.fds, fds);
 		__sync_fetch_and_add(&p->v.creds, creds);
-		return;
+		return p;
 	}
 	stat_inc(STAT_EP_FULL);
+	return NULL;
+}
+
+/*
+ * Move what slot p holds now to its sender's tx endpoint on inode ino: each
+ * counter is taken by subtracting the value seen, so that a sender adding
+ * at the same moment (on another CPU) keeps its share, which that sender
+ * then takes itself (see unix_send()).  key has mech and dir.
+ */
+static __always_inline void pending_take(struct pend_val *p, struct ep_key *key, struct sock *sk,
+					 __u64 ino)
+{
+	struct ep_val v = {}, *e;
+
+	v.ops = p->v.ops;
+	if (!v.ops)
+		return;
+	__sync_fetch_and_add(&p->v.ops, -v.ops);
+	v.bytes = p->v.bytes;
+	__sync_fetch_and_add(&p->v.bytes, -v.bytes);
+	v.blocked_ns = p->v.blocked_ns;
+	__sync_fetch_and_add(&p->v.blocked_ns, -v.blocked_ns);
+	v.fds = p->v.fds;
+	__sync_fetch_and_add(&p->v.fds, -v.fds);
+	v.creds = p->v.creds;
+	__sync_fetch_and_add(&p->v.creds, -v.creds);
+	__builtin_memcpy(v.comm, p->v.comm, sizeof(v.comm));
+	key->tgid = p->tgid;
+	key->start_ns = p->start_ns;
+	sk_unix_key(ino, &key->obj_a, &key->obj_b);
+	if (!bpf_map_update_elem(&endpoints, key, &v, BPF_NOEXIST)) {
+		unix_record_name(sk, ino, key->mech);
+	} else if ((e = bpf_map_lookup_elem(&endpoints, key))) {
+		__sync_fetch_and_add(&e->ops, v.ops);
+		__sync_fetch_and_add(&e->bytes, v.bytes);
+		__sync_fetch_and_add(&e->blocked_ns, v.blocked_ns);
+		__sync_fetch_and_add(&e->fds, v.fds);
+		__sync_fetch_and_add(&e->creds, v.creds);
+	} else {
+		stat_inc(STAT_EP_FULL);
+	}
 }
 
 /* A unix send on sk: find the receiving socket, count tx on it. */
@@ -335,8 +400,19 @@ static __always_inline void unix_send(struct sock *sk, struct ep_key *key, struc
 	key->dir = DIR_TX;
 	ino = sk_inode(r);
 	if (!ino) {
-		if (type != SOCK_DGRAM)
-			pending_add(r, key, bytes, dt, fds, creds);
+		struct pend_val *p;
+
+		if (type == SOCK_DGRAM)
+			return;
+		p = pending_add(r, key, bytes, dt, fds, creds);
+		/*
+		 * accept() may have given r its inode, and flushed the slots,
+		 * since ino was read: then whatever is left in the slot,
+		 * this send's share at least, is taken here.
+		 */
+		ino = p ? sk_inode(r) : 0;
+		if (ino)
+			pending_take(p, key, r, ino);
 		return;
 	}
 count:
@@ -465,8 +541,7 @@ static __always_inline void inet_ends(struct sock *sk, __u16 family, struct lo_a
 static __always_inline void tcp_record_name(const struct obj_key *ok, const struct lo_addr *from,
 					    const struct lo_addr *to)
 {
-	__u32 zero = 0;
-	struct name_buf *b = bpf_map_lookup_elem(&sock_scratch, &zero);
+	struct name_buf *b = name_scratch();
 
 	if (!b)
 		return;
@@ -519,14 +594,13 @@ static __always_inline void udp_key(struct ep_key *key, __u16 port)
 static __always_inline void udp_record_name(const struct ep_key *key, struct sock *sk, __u16 family)
 {
 	struct obj_key ok = { .obj_a = key->obj_a, .obj_b = key->obj_b };
-	__u32 zero = 0;
 	struct name_buf *b;
 	__u16 port = key->obj_b & 0xffff;
 	struct lo_addr l, r;
 
 	if (bpf_map_lookup_elem(&objnames, &ok))
 		return;
-	b = bpf_map_lookup_elem(&sock_scratch, &zero);
+	b = name_scratch();
 	if (!b)
 		return;
 	inet_ends(sk, family, &l, &r);
@@ -888,7 +962,6 @@ static __always_inline int sock_accept_exit(long fd)
 	struct socket *sock;
 	struct file *file;
 	struct sock *sk;
-	struct ep_val *v;
 	__u64 ino;
 
 	if (bench_noop || fd < 0 || !tgid_wanted(id >> 32))
@@ -905,26 +978,18 @@ static __always_inline int sock_accept_exit(long fd)
 	if (!key.mech || !ino)
 		return 0;
 	key.dir = DIR_TX;
-	sk_unix_key(ino, &key.obj_a, &key.obj_b);
 	pk.sk = (__u64)sk;
 	for (__u32 slot = 0; slot < PENDING_SLOTS; slot++) {
 		pk.slot = slot;
 		p = bpf_map_lookup_elem(&sock_pending, &pk);
 		if (!p)
 			break;
-		key.tgid = p->tgid;
-		key.start_ns = p->start_ns;
-		if (!bpf_map_update_elem(&endpoints, &key, &p->v, BPF_NOEXIST)) {
-			unix_record_name(sk, ino, key.mech);
-		} else if ((v = bpf_map_lookup_elem(&endpoints, &key))) {
-			__sync_fetch_and_add(&v->ops, p->v.ops);
-			__sync_fetch_and_add(&v->bytes, p->v.bytes);
-			__sync_fetch_and_add(&v->blocked_ns, p->v.blocked_ns);
-			__sync_fetch_and_add(&v->fds, p->v.fds);
-			__sync_fetch_and_add(&v->creds, p->v.creds);
-		} else {
-			stat_inc(STAT_EP_FULL);
-		}
+		pending_take(p, &key, sk, ino);
+		/*
+		 * A sender that read "no inode" just before accept() may still
+		 * add to this slot: its element stays readable after the delete
+		 * (preallocated), and that sender takes its own share at once.
+		 */
 		bpf_map_delete_elem(&sock_pending, &pk);
 	}
 	return 0;

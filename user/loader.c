@@ -243,6 +243,8 @@ static void configure(struct ipctrace_bpf *skel, const struct loader_cfg *cfg)
 	skel->rodata->fast_task = fast;
 	shrink_map(fast ? skel->maps.pipe_stash : skel->maps.pipe_tstash);
 	shrink_map(fast ? skel->maps.mq_stash : skel->maps.mq_tstash);
+	shrink_map(fast ? skel->maps.mq_scratch : skel->maps.mq_tscratch);
+	shrink_map(fast ? skel->maps.sock_scratch : skel->maps.sock_tscratch);
 }
 
 struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
