@@ -109,8 +109,8 @@ static __always_inline struct file *fast_fd_file(struct task_struct *task, int f
 
 /*
  * fast_task: the facts sock.bpf.c needs of a unix stream or seqpacket
- * socket's file, into st (see struct pipe_stash).  The socket is the
- * inode's container (struct socket_alloc), its peer unix_sk(sk)->peer.
+ * socket's file, into st (see struct pipe_stash): the struct socket is the
+ * file's private_data, the peer unix_sk(sk)->peer, ino the file's inode.
  */
 static __always_inline void unix_facts(struct file *file, __u64 ino, struct pipe_stash *st)
 {
