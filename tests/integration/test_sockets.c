@@ -128,3 +128,26 @@ Test(sockets, shared_after_fork_dgram)
 {
 	check("sock_shared", ARGS("-t", "dgram", "-w", "4", "-n", "200"));
 }
+
+/*
+ * Kernels without task storage or bpf_rdonly_cast() in tracepoint programs
+ * take the LRU-hash stash and probe-read path, where nothing is read at
+ * sys_enter for the socket tracepoints: force it so that it stays exact.
+ */
+Test(sockets, unix_stream_fallback_path)
+{
+	setenv("IPCTRACE_SLOW_PATH", "1", 1);
+	check("unix_stream", ARGS("-n", "200", "-s", "100", "-c", "4"));
+}
+
+Test(sockets, socketpair_stream_fallback_path)
+{
+	setenv("IPCTRACE_SLOW_PATH", "1", 1);
+	check("socketpair", ARGS("-n", "200", "-s", "64", "-f", "3", "-e", "7"));
+}
+
+Test(sockets, tcp_loopback_fallback_path)
+{
+	setenv("IPCTRACE_SLOW_PATH", "1", 1);
+	check("tcp_loopback", ARGS("-n", "200", "-s", "100", "-c", "3"));
+}
