@@ -202,6 +202,23 @@ static __always_inline struct file *current_fd_file(__u32 fd)
 }
 
 /*
+ * A buffer too large for the BPF stack: the current thread's entry of the
+ * task storage tmap on the fast path (programs on syscall tracepoints are
+ * preemptible, and another program on the same CPU would overwrite a
+ * per-CPU buffer half-way), the per-CPU array cpu_map on the fallback path,
+ * which kernels take that predate preemptible syscall tracepoints.
+ */
+static __always_inline void *scratch_get(void *tmap, void *cpu_map)
+{
+	__u32 zero = 0;
+
+	if (fast_task)
+		return bpf_task_storage_get(tmap, bpf_get_current_task_btf(), 0,
+					    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return bpf_map_lookup_elem(cpu_map, &zero);
+}
+
+/*
  * Count one operation of `bytes` on an endpoint: a lookup and atomic adds;
  * the entry is created (with the comm of its first user) only when missing.
  */

@@ -108,13 +108,7 @@ struct {
 	__type(value, struct mq_name_val);
 } mq_byname SEC(".maps");
 
-/*
- * Too large for the BPF stack, and kept per thread (task storage): syscall
- * tracepoint programs are preemptible on recent kernels, and another
- * program run on the same CPU would overwrite a per-CPU buffer in the
- * middle of a name.  The per-CPU array serves the fallback path, which
- * kernels take that predate preemptible syscall tracepoints.
- */
+/* Where names are built: see scratch_get(). */
 struct mq_scratch {
 	struct obj_name n;
 	struct mq_name_key k;
@@ -150,12 +144,7 @@ static __always_inline __u32 size_bucket(__u64 n)
 
 static __always_inline struct mq_scratch *scratch(void)
 {
-	__u32 zero = 0;
-
-	if (fast_task)
-		return bpf_task_storage_get(&mq_tscratch, bpf_get_current_task_btf(), 0,
-					    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	return bpf_map_lookup_elem(&mq_scratch, &zero);
+	return scratch_get(&mq_tscratch, &mq_scratch);
 }
 
 /*

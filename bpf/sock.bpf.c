@@ -60,13 +60,7 @@ struct {
 	__type(value, struct pend_val);
 } sock_pending SEC(".maps");
 
-/*
- * Where names are built: too large for the BPF stack, and per thread (task
- * storage) because accept()'s exit program is preemptible and a socket
- * tracepoint run on the same CPU would overwrite a per-CPU buffer in the
- * middle of a name.  The per-CPU array serves the fallback path, which
- * kernels take that predate preemptible syscall tracepoints.
- */
+/* Where names are built (accept()'s exit program among them): see scratch_get(). */
 struct name_buf {
 	struct obj_name n;
 	char path[128];
@@ -89,12 +83,7 @@ struct {
 
 static __always_inline struct name_buf *name_scratch(void)
 {
-	__u32 zero = 0;
-
-	if (fast_task)
-		return bpf_task_storage_get(&sock_tscratch, bpf_get_current_task_btf(), 0,
-					    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	return bpf_map_lookup_elem(&sock_scratch, &zero);
+	return scratch_get(&sock_tscratch, &sock_scratch);
 }
 
 static __always_inline __u8 unix_mech(__u16 type)
