@@ -217,16 +217,11 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
 	slot = bpf_task_storage_get(&pipe_tstash, task, 0, 0);
-	if (filter_traced && !(slot && slot->wanted)) {
-		/* not known to be traced (yet): ask, and keep a yes */
-		if (!bpf_map_lookup_elem(&traced, &tgid))
-			return 0;
-		if (!slot)
-			slot = bpf_task_storage_get(&pipe_tstash, task, 0,
-						    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	} else if (!slot) {
+	/* not known to be traced (yet): ask; the yes is kept in the slot below */
+	if (filter_traced && !(slot && slot->wanted) && !bpf_map_lookup_elem(&traced, &tgid))
+		return 0;
+	if (!slot)
 		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	}
 	if (!slot) {
 		stat_inc(STAT_STASH_FULL);
 		return 0;
