@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -185,22 +186,18 @@ Test(cli, unknown_pid)
 }
 
 /*
- * Ctrl-C in `-- COMMAND` mode: the signal is passed on, ipctrace detaches,
- * prints the final report and exits 128+SIGINT (the command's death).
+ * Start ipctrace with argv (stderr to err, in a process group of its own,
+ * SIGINT ignored at start when ignore_int), send it SIGINT after delay_us,
+ * and check it exits 128+SIGINT with a final report in out.  Returns the
+ * report so the caller can check more.
  */
-Test(cli, sigint_detaches_with_final_report, .timeout = 60)
+static char *sigint_run(char *const argv[], const char *out, const char *err, bool ignore_int,
+			useconds_t delay_us)
 {
-	char dir[] = "/tmp/ipctrace-int.XXXXXX", out[128], err[128];
-	char *argv[] = { IPCTRACE_BIN, "-f", "json", "-o", out, "--", "/bin/sleep", "30", NULL };
 	struct run_result res;
 	char *json, *diag;
 	pid_t pid;
 
-	harness_require_bpf();
-	harness_require_binaries(NULL);
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(out, sizeof(out), "%s/out", dir);
-	snprintf(err, sizeof(err), "%s/err", dir);
 	/* harness_run() waits for its child: start this one by hand to signal it */
 	pid = fork();
 	cr_assert(pid >= 0);
@@ -209,10 +206,12 @@ Test(cli, sigint_detaches_with_final_report, .timeout = 60)
 
 		dup2(fd, 2);
 		setpgid(0, 0);
+		if (ignore_int)
+			signal(SIGINT, SIG_IGN);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	sleep(3);
+	usleep(delay_us);
 	kill(pid, SIGINT);
 	cr_assert_eq(waitpid(pid, &res.status, 0), pid);
 	json = harness_slurp(out);
@@ -221,8 +220,25 @@ Test(cli, sigint_detaches_with_final_report, .timeout = 60)
 		  "expected exit %d, status 0x%x; stderr:\n%s", 128 + SIGINT, res.status, diag);
 	cr_assert(strstr(json, "\"type\":\"report\"") && strstr(json, "\"final\":true"),
 		  "no final report after SIGINT:\n%s\nstderr:\n%s", json, diag);
-	free(json);
 	free(diag);
+	return json;
+}
+
+/*
+ * Ctrl-C in `-- COMMAND` mode: the signal is passed on, ipctrace detaches,
+ * prints the final report and exits 128+SIGINT (the command's death).
+ */
+Test(cli, sigint_detaches_with_final_report, .timeout = 60)
+{
+	char dir[] = "/tmp/ipctrace-int.XXXXXX", out[128], err[128];
+	char *argv[] = { IPCTRACE_BIN, "-f", "json", "-o", out, "--", "/bin/sleep", "30", NULL };
+
+	harness_require_bpf();
+	harness_require_binaries(NULL);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	free(sigint_run(argv, out, err, false, 3 * 1000 * 1000));
 	unlink(out);
 	unlink(err);
 	rmdir(dir);
@@ -238,9 +254,6 @@ Test(cli, sigint_during_load_still_stops, .timeout = 60)
 {
 	char dir[] = "/tmp/ipctrace-int.XXXXXX", out[128], err[128], mark[160];
 	char *argv[] = { IPCTRACE_BIN, "-f", "json", "-o", out, "--", "/bin/touch", mark, NULL };
-	struct run_result res;
-	char *json, *diag;
-	pid_t pid;
 
 	harness_require_bpf();
 	harness_require_binaries(NULL);
@@ -248,29 +261,9 @@ Test(cli, sigint_during_load_still_stops, .timeout = 60)
 	snprintf(out, sizeof(out), "%s/out", dir);
 	snprintf(err, sizeof(err), "%s/err", dir);
 	snprintf(mark, sizeof(mark), "%s/ran", dir);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
-		int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		dup2(fd, 2);
-		setpgid(0, 0);
-		signal(SIGINT, SIG_IGN);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	usleep(200 * 1000); /* loading all programs takes far longer */
-	kill(pid, SIGINT);
-	cr_assert_eq(waitpid(pid, &res.status, 0), pid);
-	json = harness_slurp(out);
-	diag = harness_slurp(err);
-	cr_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 128 + SIGINT,
-		  "expected exit %d, status 0x%x; stderr:\n%s", 128 + SIGINT, res.status, diag);
-	cr_assert(strstr(json, "\"type\":\"report\"") && strstr(json, "\"final\":true"),
-		  "no final report after SIGINT during load:\n%s\nstderr:\n%s", json, diag);
+	/* loading all programs takes far longer than 200 ms */
+	free(sigint_run(argv, out, err, true, 200 * 1000));
 	cr_expect_neq(access(mark, F_OK), 0, "the command ran although ipctrace was stopped");
-	free(json);
-	free(diag);
 	unlink(mark);
 	unlink(out);
 	unlink(err);
