@@ -92,11 +92,11 @@ $(OUTPUT)/tests/integration/%.o: tests/integration/%.c | $(OUTPUT)/tests/integra
 
 $(OUTPUT)/unit_tests: $(UNIT_OBJS) $(PURE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -ljson-c -o $@
 
 $(OUTPUT)/integration_tests: $(INTEG_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -ljson-c -o $@
 
 $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/integration examples/bin:
 	$(Q)mkdir -p $@

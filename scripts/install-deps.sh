@@ -3,7 +3,7 @@
 # only when something is missing (so it is quick and needs no network then).
 set -euo pipefail
 
-pkgs=(make gcc clang libbpf-dev libelf-dev zlib1g-dev libcriterion-dev pkg-config)
+pkgs=(make gcc clang libbpf-dev libelf-dev zlib1g-dev libcriterion-dev libjson-c-dev pkg-config)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

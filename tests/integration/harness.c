@@ -160,7 +160,7 @@ void harness_require_binaries(const char *example)
 
 /* --- parsing ---------------------------------------------------------------- */
 
-static void lines_add(struct lines *l, struct json *v, const char *raw, size_t len)
+static void lines_add(struct lines *l, struct json_object *v, const char *raw, size_t len)
 {
 	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
 	l->raw = realloc(l->raw, (l->n + 1) * sizeof(*l->raw));
@@ -173,7 +173,7 @@ static void lines_add(struct lines *l, struct json *v, const char *raw, size_t l
 static void lines_free(struct lines *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		json_free(l->v[i]);
+		json_object_put(l->v[i]);
 		free(l->raw[i]);
 	}
 	free(l->v);
@@ -204,7 +204,7 @@ static void split_stderr_line(const char *line, size_t len, void *arg)
 {
 	struct stderr_split *s = arg;
 	char *copy = strndup(line, len);
-	struct json *j = NULL;
+	struct json_object *j = NULL;
 	const char *type;
 
 	if (copy[0] == '{')
@@ -213,7 +213,7 @@ static void split_stderr_line(const char *line, size_t len, void *arg)
 	if (type && !strcmp(type, "truth")) {
 		lines_add(s->truth, j, line, len);
 	} else {
-		json_free(j);
+		json_object_put(j);
 		fprintf(s->diag, "%s\n", copy);
 	}
 	free(copy);
@@ -243,13 +243,13 @@ static void parse_out_line(const char *line, size_t len, void *arg)
 	struct out_parse *op = arg;
 	char *copy = strndup(line, len);
 	char err[128];
-	struct json *j;
+	struct json_object *j;
 
 	op->lineno++;
 	j = json_parse(copy, err, sizeof(err));
 	if (!j)
 		problem(op->problems, "output line %zu is not JSON (%s): %s", op->lineno, err, copy);
-	else if (j->type != JSON_OBJECT || !json_get_str(j, "type"))
+	else if (!json_object_is_type(j, json_type_object) || !json_get_str(j, "type"))
 		problem(op->problems, "output line %zu is not an object with a \"type\": %s",
 			op->lineno, copy);
 	if (j)
@@ -305,19 +305,16 @@ static int signame_to_num(const char *name)
 }
 
 /* The pid of an edge end: {"pid":N,...}, or a bare number. */
-static int64_t end_pid(const struct json *rec, const char *side)
+static int64_t end_pid(const struct json_object *rec, const char *side)
 {
-	const struct json *v = json_get(rec, side);
 	int64_t pid;
 
-	if (v && v->type == JSON_NUMBER && v->is_int)
-		return v->integer;
-	if (json_get_int(v, "pid", &pid))
+	if (json_get_int(rec, side, &pid) || json_get_int(json_get(rec, side), "pid", &pid))
 		return pid;
 	return -1;
 }
 
-static int edge_signo(const struct json *e)
+static int edge_signo(const struct json_object *e)
 {
 	int64_t v;
 
@@ -332,7 +329,7 @@ static bool str_eq(const char *a, const char *b)
 }
 
 /* Does final edge e describe the same (mech, src, dst[, object | signal, code]) as truth t? */
-static bool edge_matches(const struct json *t, const struct json *e)
+static bool edge_matches(const struct json_object *t, const struct json_object *e)
 {
 	const char *mech = json_get_str(t, "mech");
 	int64_t signo;
@@ -353,7 +350,7 @@ static bool edge_matches(const struct json *t, const struct json *e)
 	return true;
 }
 
-const struct json *harness_edge_for(const struct traced *tr, const struct json *t)
+const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t)
 {
 	for (size_t i = 0; i < tr->edges.n; i++)
 		if (edge_matches(t, tr->edges.v[i]))
@@ -362,8 +359,8 @@ const struct json *harness_edge_for(const struct traced *tr, const struct json *
 }
 
 /* Compare one counter of truth t with edge e; complain if different. */
-static void compare_field(FILE *p, const struct json *t, const char *traw, const struct json *e,
-			  const char *field)
+static void compare_field(FILE *p, const struct json_object *t, const char *traw,
+			  const struct json_object *e, const char *field)
 {
 	int64_t want, got;
 
@@ -426,7 +423,7 @@ static size_t example_pids(const struct traced *tr, int64_t **out)
 static void compare(struct traced *tr, FILE *p)
 {
 	int64_t *pids, lost, count, seq = -1;
-	const struct json *l;
+	const struct json_object *l;
 	size_t npids;
 	bool *used = calloc(tr->edges.n + 1, sizeof(*used));
 
@@ -450,7 +447,7 @@ static void compare(struct traced *tr, FILE *p)
 	if (!tr->truth.n)
 		problem(p, "the example printed no truth lines");
 	for (size_t i = 0; i < tr->truth.n; i++) {
-		const struct json *t = tr->truth.v[i], *e = NULL;
+		const struct json_object *t = tr->truth.v[i], *e = NULL;
 		const char *traw = tr->truth.raw[i], *mech = json_get_str(t, "mech");
 		size_t matches = 0;
 
@@ -471,13 +468,14 @@ static void compare(struct traced *tr, FILE *p)
 		}
 		compare_field(p, t, traw, e, "msgs");
 		if (mech && strcmp(mech, "signal")) {
-			const struct json *exact = json_get(e, "exact");
+			const struct json_object *exact = json_get(e, "exact");
 
 			compare_field(p, t, traw, e, "bytes");
 			compare_field(p, t, traw, e, "fds_passed");
 			compare_field(p, t, traw, e, "creds");
 			/* Every example has one writer and one reader per object. */
-			if (exact && exact->type == JSON_BOOL && !exact->boolean)
+			if (json_object_is_type(exact, json_type_boolean) &&
+			    !json_object_get_boolean(exact))
 				problem(p, "a 1:1 edge is marked \"exact\":false for truth %s", traw);
 		} else {
 			compare_field(p, t, traw, e, "delivered");
@@ -553,7 +551,7 @@ void harness_traced_free(struct traced *tr)
 	lines_free(&tr->truth);
 	lines_free(&tr->edges);
 	lines_free(&tr->procs);
-	json_free(tr->report);
+	json_object_put(tr->report);
 	free(tr->report_raw);
 	free(tr->cmdline);
 	free(tr->out_text);
@@ -641,7 +639,7 @@ struct traced *harness_trace_example(const char *example, const char *const args
 		json_get_int(tr->report, "seq", &seq);
 	}
 	for (size_t i = 0; i < op.all.n; i++) {
-		struct json *j = op.all.v[i];
+		struct json_object *j = op.all.v[i];
 		const char *type = json_get_str(j, "type");
 		int64_t s = -2;
 		bool final;
@@ -655,7 +653,7 @@ struct traced *harness_trace_example(const char *example, const char *const args
 		else if (final && str_eq(type, "process"))
 			lines_add(&tr->procs, j, op.all.raw[i], strlen(op.all.raw[i]));
 		else
-			json_free(j);
+			json_object_put(j);
 		op.all.v[i] = NULL;
 	}
 	lines_free(&op.all);

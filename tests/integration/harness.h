@@ -54,7 +54,7 @@ void harness_require_binaries(const char *example);
 
 /* Parsed JSON lines with their text. */
 struct lines {
-	struct json **v;
+	struct json_object **v;
 	char **raw;
 	size_t n;
 };
@@ -66,7 +66,7 @@ struct traced {
 	char err_path[128];        /* stderr of ipctrace and the example */
 	char *cmdline;
 	struct run_result run;
-	struct json *report;       /* the final report record */
+	struct json_object *report; /* the final report record */
 	char *report_raw;
 	struct lines truth;        /* the example's {"type":"truth"} lines */
 	struct lines edges;        /* edge records of the final report */
@@ -87,7 +87,7 @@ struct traced {
 struct traced *harness_trace_example(const char *example, const char *const args[]);
 
 /* The final edge matching truth line t, or NULL. */
-const struct json *harness_edge_for(const struct traced *tr, const struct json *t);
+const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t);
 
 /* Print everything about a run to stderr (for a failing extra check). */
 void harness_dump(const struct traced *tr, const char *problems);

@@ -107,7 +107,7 @@ Test(examples, pingpong)
 Test(examples, slow_consumer)
 {
 	struct traced *tr = harness_trace_example("slow_consumer", ARGS("-d", "1000"));
-	const struct json *e = NULL, *blocked;
+	const struct json_object *e = NULL, *blocked;
 	int64_t src_ns = -1;
 
 	for (size_t i = 0; i < tr->truth.n && !e; i++)

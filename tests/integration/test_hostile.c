@@ -24,7 +24,7 @@ TestSuite(hostile, .timeout = 120);
 Test(hostile, json_name_round_trips)
 {
 	struct traced *tr = harness_trace_example("hostile_name", NULL);
-	const struct json *e = NULL;
+	const struct json_object *e = NULL;
 
 	for (size_t i = 0; i < tr->edges.n && !e; i++) {
 		const char *mech = json_get_str(tr->edges.v[i], "mech");

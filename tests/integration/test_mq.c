@@ -16,7 +16,7 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static bool is_queue(const struct json *t)
+static bool is_queue(const struct json_object *t)
 {
 	const char *mech = json_get_str(t, "mech");
 
@@ -24,39 +24,45 @@ static bool is_queue(const struct json *t)
 }
 
 /* Every member of want (an object of integers) is in got with the same value. */
-static void compare_members(FILE *p, const char *what, const struct json *want,
-			    const struct json *got, const char *traw)
+static void compare_members(FILE *p, const char *what, const struct json_object *want,
+			    const struct json_object *got, const char *traw)
 {
-	for (size_t i = 0; want && i < want->n; i++) {
+	if (!json_object_is_type(want, json_type_object))
+		return;
+	json_object_object_foreach(want, key, val) {
 		int64_t w, g;
 
-		if (!json_get_int(want, want->keys[i], &w))
+		if (!json_get_int(want, key, &w))
 			continue;
-		if (!json_get_int(got, want->keys[i], &g))
-			fprintf(p, "  - %s.%s missing (truth %" PRId64 ") for truth %s\n", what,
-				want->keys[i], w, traw);
+		if (!json_get_int(got, key, &g))
+			fprintf(p, "  - %s.%s missing (truth %" PRId64 ") for truth %s\n", what, key,
+				w, traw);
 		else if (g != w)
 			fprintf(p, "  - %s.%s: ipctrace %" PRId64 ", truth %" PRId64 " for truth %s\n",
-				what, want->keys[i], g, w, traw);
+				what, key, g, w, traw);
 	}
 }
 
 /* A histogram: the same keys on both sides, the same counts. */
-static void compare_hist(FILE *p, const char *name, const struct json *t, const struct json *e,
-			 const char *traw)
+static void compare_hist(FILE *p, const char *name, const struct json_object *t,
+			 const struct json_object *e, const char *traw)
 {
-	const struct json *want = json_get(t, name), *got = json_get(e, name);
+	const struct json_object *want = json_get(t, name), *got = json_get(e, name);
 
 	if (!want)
 		return;
-	if (!got || got->type != JSON_OBJECT) {
+	if (!json_object_is_type(want, json_type_object)) {
+		fprintf(p, "  - the truth's \"%s\" is not an object: %s\n", name, traw);
+		return;
+	}
+	if (!json_object_is_type(got, json_type_object)) {
 		fprintf(p, "  - the edge has no \"%s\" for truth %s\n", name, traw);
 		return;
 	}
 	compare_members(p, name, want, got, traw);
-	if (got->n != want->n)
-		fprintf(p, "  - \"%s\" has %zu keys, truth %zu, for truth %s\n", name, got->n,
-			want->n, traw);
+	if (json_object_object_length(got) != json_object_object_length(want))
+		fprintf(p, "  - \"%s\" has %d keys, truth %d, for truth %s\n", name,
+			json_object_object_length(got), json_object_object_length(want), traw);
 }
 
 /* The queue-specific checks on a run the harness already found consistent. */
@@ -68,7 +74,7 @@ static void check_queues(struct traced *tr)
 
 	cr_assert(p, "out of memory");
 	for (size_t i = 0; i < tr->truth.n; i++) {
-		const struct json *t = tr->truth.v[i], *e;
+		const struct json_object *t = tr->truth.v[i], *e;
 		const char *traw = tr->truth.raw[i], *obj;
 
 		if (!is_queue(t))
@@ -114,7 +120,7 @@ static void check(const char *example, const char *const args[])
 static int64_t queue_field(const struct traced *tr, const char *key)
 {
 	for (size_t i = 0; i < tr->truth.n; i++) {
-		const struct json *e;
+		const struct json_object *e;
 		int64_t v;
 
 		if (!is_queue(tr->truth.v[i]) || !(e = harness_edge_for(tr, tr->truth.v[i])))

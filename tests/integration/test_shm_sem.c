@@ -16,8 +16,8 @@
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static void expect_int(FILE *p, const struct json *t, const char *traw, const struct json *e,
-		       const char *tfield, const char *efield)
+static void expect_int(FILE *p, const struct json_object *t, const char *traw,
+		       const struct json_object *e, const char *tfield, const char *efield)
 {
 	int64_t want, got;
 
@@ -40,7 +40,7 @@ static void check_sync(struct traced *tr)
 
 	cr_assert(p, "out of memory");
 	for (size_t i = 0; i < tr->truth.n; i++) {
-		const struct json *t = tr->truth.v[i], *e;
+		const struct json_object *t = tr->truth.v[i], *e;
 		const char *mech = json_get_str(t, "mech"), *traw = tr->truth.raw[i];
 		int64_t wakes = 0, max_ns, got_ns, together;
 
