@@ -31,14 +31,14 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/ipctrace.skel.h
 
-# Userspace: the model, renderers and option parser are pure C (no libbpf)
-# and are what the unit tests link against.
-PURE_SRCS := user/model.c user/render_json.c user/render_table.c user/render_dot.c \
-	     user/opts.c user/jsonesc.c user/signames.c user/model_mq.c user/render_mq.c \
-	     user/model_sync.c
-BPF_USER_SRCS := $(filter-out $(PURE_SRCS),$(wildcard user/*.c))
-PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
-BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_USER_SRCS))
+# Userspace, by layer: core/ (lifecycle, options, collector, model), kernel/
+# (the BPF object: loader, maps, uprobes), mech/ (one module per mechanism
+# and the table of them), output/ (renderers).  The unit tests link
+# everything but main.c.
+USER_SRCS := $(wildcard user/*/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/core/main.o,$(USER_OBJS))
+USER_DIRS := $(sort $(dir $(USER_OBJS)))
 
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
@@ -49,7 +49,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/integration/%.o,$(INTEG_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all examples check unit integration test demo deps bench clean
+.PHONY: all examples check layers unit integration test demo deps bench clean
 
 all: ipctrace examples
 
@@ -66,13 +66,14 @@ $(SKEL): $(OUTPUT)/ipctrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name ipctrace_bpf > $@
 
-$(BPF_USER_OBJS): $(SKEL)
+# Only the loader includes the skeleton; everything includes ipctrace.h.
+$(OUTPUT)/user/kernel/loader.o: $(SKEL)
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c | $(USER_DIRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
 
-ipctrace: $(BPF_USER_OBJS) $(PURE_OBJS)
+ipctrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBS) -o $@
 
@@ -90,15 +91,15 @@ $(OUTPUT)/tests/integration/%.o: tests/integration/%.c | $(OUTPUT)/tests/integra
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(CPPFLAGS) -Itests -c $< -o $@
 
-$(OUTPUT)/unit_tests: $(UNIT_OBJS) $(PURE_OBJS)
+$(OUTPUT)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -ljson-c -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -ljson-c $(LIBS) -o $@
 
 $(OUTPUT)/integration_tests: $(INTEG_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lcriterion -ljson-c -o $@
 
-$(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/integration examples/bin:
+$(OUTPUT)/bpf $(USER_DIRS) $(OUTPUT)/tests/unit $(OUTPUT)/tests/integration examples/bin:
 	$(Q)mkdir -p $@
 
 # Unit tests need no privileges; integration tests need root and BPF and
@@ -109,7 +110,11 @@ unit: $(OUTPUT)/unit_tests
 integration: ipctrace examples $(OUTPUT)/integration_tests
 	$(OUTPUT)/integration_tests --jobs 1
 
-check: unit integration
+# core/, kernel/ and output/ name no mechanism; no include cycles.
+layers:
+	$(Q)./scripts/check-layers.sh
+
+check: layers unit integration
 
 # The two README commands: they install what is missing, then build and run.
 deps:
@@ -129,4 +134,4 @@ clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) ipctrace examples/bin
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/tests/*/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*/*.d)

@@ -2,7 +2,7 @@
 /*
  * The contract between the BPF programs and userspace.  Included by both
  * sides, so it uses only fixed-size __u types and no other headers; every
- * struct is padded explicitly and its size is checked in user/collect.c.
+ * struct is padded explicitly and its size is checked in userspace where it is read.
  *
  * Process identity everywhere is (tgid, start_ns): start_ns is the group
  * leader's start_boottime, the clock /proc/PID/stat's starttime is derived
@@ -53,6 +53,9 @@ enum ipc_stat {
 	STAT_VMA_BUSY,         /* a sem op not counted: its memory map was locked */
 	STAT_MAX,
 };
+
+/* The statistics that count dropped ring buffer records; the rest are full maps. */
+#define STAT_EVENT_LOSS ((1u << STAT_PROC_EV_LOST) | (1u << STAT_SHM_EV_LOST))
 
 /*
  * One endpoint: a process's use of one object in one direction.  obj_a and

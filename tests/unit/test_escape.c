@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jsonesc.h"
-#include "signames.h"
+#include "output/jsonesc.h"
+#include "mech/signames.h"
 #include "unit/testutil.h"
 
 /* Every byte a comm can hold that needs care, in one name. */

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "model.h"
 #include "unit/testutil.h"
 
 static struct model *m;
@@ -51,15 +50,15 @@ static void expect_edge(const struct edge *e, uint64_t msgs, uint64_t bytes, boo
 
 Test(model, mech_names)
 {
-	cr_expect_str_eq(model_mech_name(M_PIPE), "pipe");
-	cr_expect_str_eq(model_mech_name(M_FIFO), "fifo");
-	cr_expect_str_eq(model_mech_name(M_SIGNAL), "signal");
-	cr_expect_null(model_mech_name(M_NONE));
-	cr_expect_null(model_mech_name(M_MAX));
-	cr_expect_eq(model_mech_parse("fifo"), M_FIFO);
-	cr_expect_eq(model_mech_parse("unix_dgram"), M_UNIX_DGRAM);
-	cr_expect_eq(model_mech_parse("carrier-pigeon"), -1);
-	cr_expect_eq(model_mech_parse(NULL), -1);
+	cr_expect_str_eq(mech_name(MECH_PIPE), "pipe");
+	cr_expect_str_eq(mech_name(MECH_FIFO), "fifo");
+	cr_expect_str_eq(mech_name(MECH_SIGNAL), "signal");
+	cr_expect_null(mech_name(MECH_NONE));
+	cr_expect_null(mech_name(MECH_MAX));
+	cr_expect_eq(mech_parse("fifo"), MECH_FIFO);
+	cr_expect_eq(mech_parse("unix_dgram"), MECH_UNIX_DGRAM);
+	cr_expect_eq(mech_parse("carrier-pigeon"), -1);
+	cr_expect_eq(mech_parse(NULL), -1);
 }
 
 Test(model, join_one_to_one)
@@ -68,13 +67,13 @@ Test(model, join_one_to_one)
 	const struct edge *e;
 
 	/* 640 bytes written, 600 read so far: the edge says what arrived. */
-	feed_ep(m, P(101), "producer", M_PIPE, 0, 8425, 10, 640, 111);
-	feed_ep(m, P(102), "consumer", M_PIPE, 1, 8425, 20, 600, 222);
+	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 10, 640, 111);
+	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 20, 600, 222);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 1);
 	e = must_edge(s, 101, 102, "pipe:[8425]");
 	expect_edge(e, 10, 600, true);
-	cr_expect_eq(e->mech, M_PIPE);
+	cr_expect_eq(e->mech, MECH_PIPE);
 	cr_expect_str_eq(e->src.comm, "producer");
 	cr_expect_str_eq(e->dst.comm, "consumer");
 	cr_expect_eq(e->src.start_ns, P(101).start_ns);
@@ -92,9 +91,9 @@ Test(model, join_one_to_many)
 	struct snapshot *s;
 
 	/* Readers' counts are exact: one write may be split between readers. */
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 10, 1000, 0);
-	feed_ep(m, P(2), "r1", M_PIPE, 1, 7, 4, 400, 0);
-	feed_ep(m, P(3), "r2", M_PIPE, 1, 7, 7, 600, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 10, 1000, 0);
+	feed_ep(m, P(2), "r1", MECH_PIPE, 1, 7, 4, 400, 0);
+	feed_ep(m, P(3), "r2", MECH_PIPE, 1, 7, 7, 600, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 2);
 	expect_edge(must_edge(s, 1, 2, "pipe:[7]"), 4, 400, true);
@@ -106,9 +105,9 @@ Test(model, join_many_to_one)
 {
 	struct snapshot *s;
 
-	feed_ep(m, P(1), "w1", M_PIPE, 0, 7, 3, 300, 5);
-	feed_ep(m, P(2), "w2", M_PIPE, 0, 7, 5, 500, 6);
-	feed_ep(m, P(3), "r", M_PIPE, 1, 7, 2, 800, 7);
+	feed_ep(m, P(1), "w1", MECH_PIPE, 0, 7, 3, 300, 5);
+	feed_ep(m, P(2), "w2", MECH_PIPE, 0, 7, 5, 500, 6);
+	feed_ep(m, P(3), "r", MECH_PIPE, 1, 7, 2, 800, 7);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 2);
 	expect_edge(must_edge(s, 1, 3, "pipe:[7]"), 3, 300, true);
@@ -123,10 +122,10 @@ Test(model, join_many_to_many_inferred)
 	struct snapshot *s;
 
 	/* Readers got 1000 and 3000 of 4000: writers are split 1:3. */
-	feed_ep(m, P(1), "w1", M_PIPE, 0, 7, 10, 1000, 0);
-	feed_ep(m, P(2), "w2", M_PIPE, 0, 7, 30, 3000, 0);
-	feed_ep(m, P(3), "r1", M_PIPE, 1, 7, 9, 1000, 0);
-	feed_ep(m, P(4), "r2", M_PIPE, 1, 7, 9, 3000, 0);
+	feed_ep(m, P(1), "w1", MECH_PIPE, 0, 7, 10, 1000, 0);
+	feed_ep(m, P(2), "w2", MECH_PIPE, 0, 7, 30, 3000, 0);
+	feed_ep(m, P(3), "r1", MECH_PIPE, 1, 7, 9, 1000, 0);
+	feed_ep(m, P(4), "r2", MECH_PIPE, 1, 7, 9, 3000, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 4);
 	expect_edge(must_edge(s, 1, 3, "pipe:[7]"), 2, 250, false);	/* 2.5 floors to 2 */
@@ -142,10 +141,10 @@ Test(model, join_many_to_many_no_overflow)
 	uint64_t big = 1ULL << 62;
 
 	/* s.bytes * r.bytes is 2^124: only a 128-bit product gets this right. */
-	feed_ep(m, P(1), "w1", M_PIPE, 0, 7, big, big, 0);
-	feed_ep(m, P(2), "w2", M_PIPE, 0, 7, big, big, 0);
-	feed_ep(m, P(3), "r1", M_PIPE, 1, 7, 1, big, 0);
-	feed_ep(m, P(4), "r2", M_PIPE, 1, 7, 1, big, 0);
+	feed_ep(m, P(1), "w1", MECH_PIPE, 0, 7, big, big, 0);
+	feed_ep(m, P(2), "w2", MECH_PIPE, 0, 7, big, big, 0);
+	feed_ep(m, P(3), "r1", MECH_PIPE, 1, 7, 1, big, 0);
+	feed_ep(m, P(4), "r2", MECH_PIPE, 1, 7, 1, big, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 4);
 	expect_edge(must_edge(s, 1, 3, "pipe:[7]"), big / 2, big / 2, false);
@@ -156,10 +155,10 @@ Test(model, join_many_to_many_nothing_received)
 {
 	struct snapshot *s;
 
-	feed_ep(m, P(1), "w1", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P(2), "w2", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P(3), "r1", M_PIPE, 1, 7, 1, 0, 0);
-	feed_ep(m, P(4), "r2", M_PIPE, 1, 7, 1, 0, 0);
+	feed_ep(m, P(1), "w1", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P(2), "w2", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P(3), "r1", MECH_PIPE, 1, 7, 1, 0, 0);
+	feed_ep(m, P(4), "r2", MECH_PIPE, 1, 7, 1, 0, 0);
 	s = snap(1.0, NULL);
 	cr_expect_eq(s->n_edges, 0);
 	snapshot_free(s);
@@ -169,18 +168,18 @@ Test(model, no_edge_without_both_sides)
 {
 	struct snapshot *s;
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 5, 50, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 5, 50, 0);
 	/* A reader whose reads all failed or hit EOF moved nothing: no end. */
-	feed_ep(m, P(2), "idle", M_PIPE, 1, 7, 0, 0, 0);
-	feed_ep(m, P(3), "w", M_PIPE, 0, 8, 5, 50, 0);
-	feed_ep(m, P(4), "r", M_PIPE, 1, 9, 5, 50, 0);
+	feed_ep(m, P(2), "idle", MECH_PIPE, 1, 7, 0, 0, 0);
+	feed_ep(m, P(3), "w", MECH_PIPE, 0, 8, 5, 50, 0);
+	feed_ep(m, P(4), "r", MECH_PIPE, 1, 9, 5, 50, 0);
 	s = snap(1.0, NULL);
 	cr_expect_eq(s->n_edges, 0);
 	cr_expect_eq(s->n_procs, 0);
 	snapshot_free(s);
 
 	/* Once it reads, the object is 1:1 (the idle one did not make it 1:N). */
-	feed_ep(m, P(5), "late", M_PIPE, 1, 7, 1, 50, 0);
+	feed_ep(m, P(5), "late", MECH_PIPE, 1, 7, 1, 50, 0);
 	s = snap(2.0, NULL);
 	cr_assert_eq(s->n_edges, 1);
 	expect_edge(must_edge(s, 1, 5, "pipe:[7]"), 5, 50, true);
@@ -192,9 +191,9 @@ Test(model, no_self_edge)
 	struct snapshot *s;
 
 	/* 1 writes and reads back some of it; 2 reads the rest: 1:N. */
-	feed_ep(m, P(1), "loop", M_PIPE, 0, 7, 4, 400, 0);
-	feed_ep(m, P(1), "loop", M_PIPE, 1, 7, 1, 100, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 3, 300, 0);
+	feed_ep(m, P(1), "loop", MECH_PIPE, 0, 7, 4, 400, 0);
+	feed_ep(m, P(1), "loop", MECH_PIPE, 1, 7, 1, 100, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 3, 300, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 1);
 	expect_edge(must_edge(s, 1, 2, "pipe:[7]"), 3, 300, true);
@@ -205,10 +204,10 @@ Test(model, cumulative_values_replace)
 {
 	struct snapshot *s;
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 1, 10, 0);
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 3, 30, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 3, 30, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 1, 10, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 3, 30, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 3, 30, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 1);
 	expect_edge(&s->edges[0], 3, 30, true);
@@ -224,9 +223,9 @@ Test(model, pid_reuse_two_processes)
 	model_proc_fork(m, P2(100, 5), 1, "old");
 	model_proc_exit(m, P2(100, 5), 0);
 	model_proc_fork(m, P2(100, 9), 1, "new");
-	feed_ep(m, P2(100, 5), "x", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P2(100, 9), "x", M_PIPE, 0, 7, 2, 20, 0);
-	feed_ep(m, P(200), "r", M_PIPE, 1, 7, 3, 30, 0);
+	feed_ep(m, P2(100, 5), "x", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P2(100, 9), "x", MECH_PIPE, 0, 7, 2, 20, 0);
+	feed_ep(m, P(200), "r", MECH_PIPE, 1, 7, 3, 30, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 2);
 	/* Sorted by bytes: the new process's 20 bytes first. */
@@ -258,22 +257,22 @@ Test(model, object_names)
 	char longname[400];
 
 	/* A name may come before the object has any endpoint. */
-	model_set_object_name(m, M_FIFO, 0xc, 50, "/tmp/ctl.fifo");
-	feed_ep(m, P(1), "w", M_FIFO, 0, 50, 1, 40, 0);
-	feed_ep(m, P(2), "r", M_FIFO, 1, 50, 1, 40, 0);
-	feed_ep(m, P(1), "w", M_FIFO, 0, 51, 1, 30, 0);
-	feed_ep(m, P(2), "r", M_FIFO, 1, 51, 1, 30, 0);
-	feed_ep(m, P(1), "w", M_PIPE, 0, 52, 1, 20, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 52, 1, 20, 0);
+	model_set_object_name(m, MECH_FIFO, 0xc, 50, "/tmp/ctl.fifo");
+	feed_ep(m, P(1), "w", MECH_FIFO, 0, 50, 1, 40, 0);
+	feed_ep(m, P(2), "r", MECH_FIFO, 1, 50, 1, 40, 0);
+	feed_ep(m, P(1), "w", MECH_FIFO, 0, 51, 1, 30, 0);
+	feed_ep(m, P(2), "r", MECH_FIFO, 1, 51, 1, 30, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 52, 1, 20, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 52, 1, 20, 0);
 	memset(longname, 'a', sizeof(longname));
 	memcpy(longname + sizeof(longname) - 6, "/leaf", 6);
-	model_set_object_name(m, M_PIPE, 0xc, 53, longname);
-	feed_ep(m, P(1), "w", M_PIPE, 0, 53, 1, 10, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 53, 1, 10, 0);
+	model_set_object_name(m, MECH_PIPE, 0xc, 53, longname);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 53, 1, 10, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 53, 1, 10, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 4);
 	cr_expect_str_eq(s->edges[0].object, "/tmp/ctl.fifo");
-	cr_expect_eq(s->edges[0].mech, M_FIFO);
+	cr_expect_eq(s->edges[0].mech, MECH_FIFO);
 	cr_expect_str_eq(s->edges[1].object, "fifo:[51]");
 	cr_expect_str_eq(s->edges[2].object, "pipe:[52]");
 	/* Too long for the edge: the tail is kept. */
@@ -288,8 +287,8 @@ Test(model, deltas_between_snapshots)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 10, 1000, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 10, 1000, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 10, 1000, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 10, 1000, 0);
 	s = snap(1.0, NULL);
 	e = must_edge(s, 1, 2, "pipe:[7]");
 	cr_expect_eq(e->d_msgs, 10);
@@ -297,11 +296,11 @@ Test(model, deltas_between_snapshots)
 	cr_expect_eq(s->interval_s, 1.0);
 	snapshot_free(s);
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 15, 1500, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 14, 1400, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 15, 1500, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 14, 1400, 0);
 	/* A new edge in the second snapshot: its delta is all of it. */
-	feed_ep(m, P(3), "w", M_PIPE, 0, 8, 2, 20, 0);
-	feed_ep(m, P(4), "r", M_PIPE, 1, 8, 2, 20, 0);
+	feed_ep(m, P(3), "w", MECH_PIPE, 0, 8, 2, 20, 0);
+	feed_ep(m, P(4), "r", MECH_PIPE, 1, 8, 2, 20, 0);
 	s = snap(3.5, NULL);
 	cr_expect_eq(s->seq, 2);
 	cr_expect_eq(s->interval_s, 2.5);
@@ -328,16 +327,16 @@ Test(model, deltas_of_inferred_share_never_wrap)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_ep(m, P(1), "w1", M_PIPE, 0, 7, 10, 1000, 0);
-	feed_ep(m, P(2), "w2", M_PIPE, 0, 7, 10, 1000, 0);
-	feed_ep(m, P(3), "r1", M_PIPE, 1, 7, 10, 1000, 0);
-	feed_ep(m, P(4), "r2", M_PIPE, 1, 7, 10, 1000, 0);
+	feed_ep(m, P(1), "w1", MECH_PIPE, 0, 7, 10, 1000, 0);
+	feed_ep(m, P(2), "w2", MECH_PIPE, 0, 7, 10, 1000, 0);
+	feed_ep(m, P(3), "r1", MECH_PIPE, 1, 7, 10, 1000, 0);
+	feed_ep(m, P(4), "r2", MECH_PIPE, 1, 7, 10, 1000, 0);
 	s = snap(1.0, NULL);
 	cr_expect_eq(must_edge(s, 1, 3, "pipe:[7]")->bytes, 500);
 	snapshot_free(s);
 
 	/* r2 reads far more: 1 -> 3's inferred share drops from 500 to 100. */
-	feed_ep(m, P(4), "r2", M_PIPE, 1, 7, 10, 9000, 0);
+	feed_ep(m, P(4), "r2", MECH_PIPE, 1, 7, 10, 9000, 0);
 	s = snap(2.0, NULL);
 	e = must_edge(s, 1, 3, "pipe:[7]");
 	cr_expect_eq(e->bytes, 100);
@@ -351,15 +350,15 @@ Test(model, deltas_ignore_filter)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 10, 100, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 10, 100, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 10, 100, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 10, 100, 0);
 	s = snap(1.0, &only3);
 	cr_expect_eq(s->n_edges, 0);
 	snapshot_free(s);
 
 	/* The hidden edge was still remembered for its deltas. */
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 12, 120, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 12, 120, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 12, 120, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 12, 120, 0);
 	s = snap(2.0, NULL);
 	e = must_edge(s, 1, 2, "pipe:[7]");
 	cr_expect_eq(e->d_msgs, 2);
@@ -373,12 +372,12 @@ static void feed_three_pipes(void)
 	model_proc_fork(m, P(2), 0, "beta");
 	model_proc_fork(m, P(3), 0, "gamma");
 	model_proc_fork(m, P(4), 0, "delta");
-	feed_ep(m, P(1), "alpha", M_PIPE, 0, 7, 1, 300, 0);
-	feed_ep(m, P(2), "beta", M_PIPE, 1, 7, 1, 300, 0);
-	feed_ep(m, P(2), "beta", M_PIPE, 0, 8, 1, 200, 0);
-	feed_ep(m, P(3), "gamma", M_PIPE, 1, 8, 1, 200, 0);
-	feed_ep(m, P(3), "gamma", M_PIPE, 0, 9, 1, 100, 0);
-	feed_ep(m, P(4), "delta", M_PIPE, 1, 9, 1, 100, 0);
+	feed_ep(m, P(1), "alpha", MECH_PIPE, 0, 7, 1, 300, 0);
+	feed_ep(m, P(2), "beta", MECH_PIPE, 1, 7, 1, 300, 0);
+	feed_ep(m, P(2), "beta", MECH_PIPE, 0, 8, 1, 200, 0);
+	feed_ep(m, P(3), "gamma", MECH_PIPE, 1, 8, 1, 200, 0);
+	feed_ep(m, P(3), "gamma", MECH_PIPE, 0, 9, 1, 100, 0);
+	feed_ep(m, P(4), "delta", MECH_PIPE, 1, 9, 1, 100, 0);
 }
 
 Test(model, filter_by_pid)
@@ -443,12 +442,12 @@ Test(model, sort_ties)
 	struct snapshot *s;
 
 	/* Same bytes: more msgs first; then by src pid. */
-	feed_ep(m, P(5), "a", M_PIPE, 0, 1, 1, 100, 0);
-	feed_ep(m, P(6), "b", M_PIPE, 1, 1, 1, 100, 0);
-	feed_ep(m, P(3), "c", M_PIPE, 0, 2, 1, 100, 0);
-	feed_ep(m, P(4), "d", M_PIPE, 1, 2, 1, 100, 0);
-	feed_ep(m, P(9), "e", M_PIPE, 0, 3, 4, 100, 0);
-	feed_ep(m, P(8), "f", M_PIPE, 1, 3, 4, 100, 0);
+	feed_ep(m, P(5), "a", MECH_PIPE, 0, 1, 1, 100, 0);
+	feed_ep(m, P(6), "b", MECH_PIPE, 1, 1, 1, 100, 0);
+	feed_ep(m, P(3), "c", MECH_PIPE, 0, 2, 1, 100, 0);
+	feed_ep(m, P(4), "d", MECH_PIPE, 1, 2, 1, 100, 0);
+	feed_ep(m, P(9), "e", MECH_PIPE, 0, 3, 4, 100, 0);
+	feed_ep(m, P(8), "f", MECH_PIPE, 1, 3, 4, 100, 0);
 	s = snap(1.0, NULL);
 	cr_assert_eq(s->n_edges, 3);
 	cr_expect_eq(s->edges[0].src.pid, 9);
@@ -463,8 +462,8 @@ Test(model, comm_sources)
 	const struct edge *e;
 
 	/* Unknown to the process table: the endpoint's comm is the fallback. */
-	feed_ep(m, P(1), "fromep", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P(2), "fromep2", M_PIPE, 1, 7, 1, 10, 0);
+	feed_ep(m, P(1), "fromep", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P(2), "fromep2", MECH_PIPE, 1, 7, 1, 10, 0);
 	/* Known, but with an empty comm: still the fallback. */
 	model_proc_fork(m, P(2), 1, "");
 	s = snap(1.0, NULL);
@@ -510,8 +509,8 @@ Test(model, reaping)
 
 	model_proc_fork(m, P(1), 0, "a");
 	model_proc_fork(m, P(2), 0, "b");
-	feed_ep(m, P(1), "a", M_PIPE, 0, 7, 1, 10, 0);
-	feed_ep(m, P(2), "b", M_PIPE, 1, 7, 1, 10, 0);
+	feed_ep(m, P(1), "a", MECH_PIPE, 0, 7, 1, 10, 0);
+	feed_ep(m, P(2), "b", MECH_PIPE, 1, 7, 1, 10, 0);
 	model_proc_exit(m, P(1), 256);
 	/* Not reported yet: its last counters must reach a report first. */
 	cr_expect_eq(model_reapable(m, out, 8), 0);
@@ -559,31 +558,31 @@ Test(model, signal_edges_and_delivery)
 	cr_assert_eq(s->n_edges, 4);
 
 	e = must_edge(s, 10, 20, "SIGUSR1");
-	cr_expect_eq(e->mech, M_SIGNAL);
+	cr_expect_eq(e->mech, MECH_SIGNAL);
 	expect_edge(e, 5, 0, true);
-	cr_expect_eq(e->sig, SIGUSR1);
-	cr_expect_eq(e->code, 0);
-	cr_expect_eq(e->sig_result[0], 5);
+	cr_expect_eq(SIGX(s, e)->sig, SIGUSR1);
+	cr_expect_eq(SIGX(s, e)->code, 0);
+	cr_expect_eq(SIGX(s, e)->result[0], 5);
 	cr_expect_str_eq(e->src.comm, "killer");
 	cr_expect_str_eq(e->dst.comm, "target");
-	cr_expect(e->has_delivery);
-	cr_expect_eq(e->delivered, 5);
-	cr_expect_eq(e->lat_count, 5);
-	cr_expect_eq(e->lat_sum_ns, 1234);
-	cr_expect_eq(e->lat_max_ns, 400);
+	cr_expect(SIGX(s, e)->has_delivery);
+	cr_expect_eq(SIGX(s, e)->delivered, 5);
+	cr_expect_eq(SIGX(s, e)->lat_count, 5);
+	cr_expect_eq(SIGX(s, e)->lat_sum_ns, 1234);
+	cr_expect_eq(SIGX(s, e)->lat_max_ns, 400);
 	cr_expect_eq(e->d_msgs, 5);
 
 	e = must_edge(s, 10, 30, "SIGUSR2");
-	cr_expect(!e->has_delivery);
+	cr_expect(!SIGX(s, e)->has_delivery);
 	/* Unknown target: its comm comes from the delivery record. */
 	cr_expect_str_eq(e->dst.comm, "third");
 	e = must_edge(s, 20, 30, "SIGUSR2");
-	cr_expect(!e->has_delivery);
-	cr_expect_eq(e->code, -1);
+	cr_expect(!SIGX(s, e)->has_delivery);
+	cr_expect_eq(SIGX(s, e)->code, -1);
 
 	e = must_edge(s, 0, 20, "SIGSEGV");
 	cr_expect_str_eq(e->src.comm, "[kernel]");
-	cr_expect(!e->has_delivery, "no SIGSEGV deliveries were seen");
+	cr_expect(!SIGX(s, e)->has_delivery, "no SIGSEGV deliveries were seen");
 	/* The kernel is no process. */
 	cr_assert_eq(s->n_procs, 3);
 	cr_expect_eq(s->procs[0].pid, 10);
@@ -600,7 +599,7 @@ Test(model, signal_edges_and_delivery)
 	cr_expect_str_eq(e->object, "SIGUSR1");
 	cr_expect_eq(e->msgs, 7);
 	cr_expect_eq(e->d_msgs, 2);
-	cr_expect(!e->has_delivery);
+	cr_expect(!SIGX(s, e)->has_delivery);
 	snapshot_free(s);
 }
 
@@ -629,12 +628,12 @@ Test(model, many_endpoints_fast, .timeout = 20)
 
 	/* 100k endpoints (50k 1:1 pipes) plus one object shared by 300 x 300. */
 	for (i = 0; i < 50000; i++) {
-		feed_ep(m, P(1000 + i), "w", M_PIPE, 0, 100000 + i, 1, 1 + i, 0);
-		feed_ep(m, P(200000 + i), "r", M_PIPE, 1, 100000 + i, 1, 1 + i, 0);
+		feed_ep(m, P(1000 + i), "w", MECH_PIPE, 0, 100000 + i, 1, 1 + i, 0);
+		feed_ep(m, P(200000 + i), "r", MECH_PIPE, 1, 100000 + i, 1, 1 + i, 0);
 	}
 	for (i = 0; i < 300; i++) {
-		feed_ep(m, P(500000 + i), "mw", M_PIPE, 0, 42, 1, 10, 0);
-		feed_ep(m, P(600000 + i), "mr", M_PIPE, 1, 42, 1, 10, 0);
+		feed_ep(m, P(500000 + i), "mw", MECH_PIPE, 0, 42, 1, 10, 0);
+		feed_ep(m, P(600000 + i), "mr", MECH_PIPE, 1, 42, 1, 10, 0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s = snap(1.0, NULL);

@@ -3,9 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
-#include "model_mq.h"
-#include "render.h"
+#include "output/render.h"
 #include "unit/testutil.h"
 
 #define QINO 77 /* the queue's obj_b; feed_ep() uses obj_a 0xc */
@@ -42,7 +40,7 @@ static void feed_hist(struct proc_ref p, int mech, int dir, int64_t tag, uint32_
 		.tag = tag, .size_bucket = bucket, .count = count, .bytes = bytes,
 	};
 
-	model_update_mq_hist(m, &o);
+	mq_update_hist(m, &o);
 }
 
 static void feed_obj(int mech, const struct queue_stats *q, bool has_key, int32_t key)
@@ -51,7 +49,7 @@ static void feed_obj(int mech, const struct queue_stats *q, bool has_key, int32_
 			       .key = key };
 
 	o.q = *q;
-	model_update_mq_obj(m, &o);
+	mq_update_queue(m, &o);
 }
 
 /* The bins of kind on e, as "key:count,..." (keys in the order the edge holds them). */
@@ -61,10 +59,13 @@ static char *bins_str(const struct snapshot *s, const struct edge *e, int kind)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (uint32_t i = 0; i < e->n_bins; i++) {
-		const struct mq_bin *b = &s->mq_bins[e->bins_off + i];
+	const struct mq_ext *x = MQX(s, e);
 
-		cr_assert_lt((size_t)e->bins_off + i, s->n_mq_bins);
+	cr_assert(x, "an mq/msg edge always has its extension");
+	cr_assert_leq(sizeof(*x) + x->n_bins * sizeof(x->bins[0]), e->ext_len);
+	for (uint32_t i = 0; i < x->n_bins; i++) {
+		const struct mq_bin *b = &x->bins[i];
+
 		if (b->kind == kind)
 			used += snprintf(buf + used, sizeof(buf) - used, "%s%lld:%llu",
 					 used ? "," : "", (long long)b->key,
@@ -89,16 +90,16 @@ static void one_to_one(void)
 				 .depth_max = 8, .found_full = 2, .found_empty = 1,
 				 .notifies = 1, .removes = 1 };
 
-	model_set_object_name(m, M_MQ, 0xc, QINO, "mq:/orders");
-	feed_ep(m, P(10), "prod", M_MQ, 0, QINO, 5, 194, 1000);
-	feed_ep(m, P(11), "cons", M_MQ, 1, QINO, 5, 194, 2000);
-	feed_hist(P(10), M_MQ, 0, 0, 7, 2, 128);  /* prio 0, 64..127 bytes */
-	feed_hist(P(10), M_MQ, 0, 5, 7, 1, 64);   /* prio 5, 64..127 */
-	feed_hist(P(10), M_MQ, 0, 5, 1, 1, 1);    /* prio 5, 1 byte */
-	feed_hist(P(10), M_MQ, 0, 0, 0, 1, 0);    /* prio 0, empty */
+	model_set_object_name(m, MECH_MQ, 0xc, QINO, "mq:/orders");
+	feed_ep(m, P(10), "prod", MECH_MQ, 0, QINO, 5, 194, 1000);
+	feed_ep(m, P(11), "cons", MECH_MQ, 1, QINO, 5, 194, 2000);
+	feed_hist(P(10), MECH_MQ, 0, 0, 7, 2, 128);  /* prio 0, 64..127 bytes */
+	feed_hist(P(10), MECH_MQ, 0, 5, 7, 1, 64);   /* prio 5, 64..127 */
+	feed_hist(P(10), MECH_MQ, 0, 5, 1, 1, 1);    /* prio 5, 1 byte */
+	feed_hist(P(10), MECH_MQ, 0, 0, 0, 1, 0);    /* prio 0, empty */
 	/* the consumer did not ask for priorities */
-	feed_hist(P(11), M_MQ, 1, MODEL_MQ_TAG_UNKNOWN, 7, 3, 192);
-	feed_obj(M_MQ, &q, false, 0);
+	feed_hist(P(11), MECH_MQ, 1, MQ_TAG_NONE, 7, 3, 192);
+	feed_obj(MECH_MQ, &q, false, 0);
 }
 
 Test(mq, one_to_one_histograms_are_the_senders)
@@ -114,11 +115,11 @@ Test(mq, one_to_one_histograms_are_the_senders)
 	cr_expect(e->exact);
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_TAG), "0:3,5:2");
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_SIZE), "0:1,1:1,7:3");
-	cr_expect(e->has_queue);
-	cr_expect_eq(e->queue.limit, 8);
-	cr_expect_eq(e->queue.depth_max, 8);
-	cr_expect_eq(e->queue.notifies, 1);
-	cr_expect_eq(e->queue.removes, 1);
+	cr_expect(MQX(s, e)->has_queue);
+	cr_expect_eq(MQX(s, e)->queue.limit, 8);
+	cr_expect_eq(MQX(s, e)->queue.depth_max, 8);
+	cr_expect_eq(MQX(s, e)->queue.notifies, 1);
+	cr_expect_eq(MQX(s, e)->queue.removes, 1);
 	snapshot_free(s);
 }
 
@@ -147,7 +148,7 @@ Test(mq, updates_replace)
 	const struct edge *e;
 
 	one_to_one();
-	feed_hist(P(10), M_MQ, 0, 0, 7, 4, 256);
+	feed_hist(P(10), MECH_MQ, 0, 0, 7, 4, 256);
 	s = snap(NULL);
 	e = must(s, 10, 11, "mq:/orders");
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_TAG), "0:5,5:2");
@@ -162,19 +163,19 @@ Test(mq, unknown_priority_and_one_sender_many_receivers)
 	char *out;
 
 	/* 1:N: each receiver's own histogram is the exact one */
-	feed_ep(m, P(10), "prod", M_MQ, 0, QINO, 6, 60, 0);
-	feed_ep(m, P(11), "c1", M_MQ, 1, QINO, 4, 40, 0);
-	feed_ep(m, P(12), "c2", M_MQ, 1, QINO, 2, 20, 0);
-	feed_hist(P(10), M_MQ, 0, 3, 4, 6, 60);
-	feed_hist(P(11), M_MQ, 1, 3, 4, 4, 40);
-	feed_hist(P(12), M_MQ, 1, MODEL_MQ_TAG_UNKNOWN, 4, 2, 20);
+	feed_ep(m, P(10), "prod", MECH_MQ, 0, QINO, 6, 60, 0);
+	feed_ep(m, P(11), "c1", MECH_MQ, 1, QINO, 4, 40, 0);
+	feed_ep(m, P(12), "c2", MECH_MQ, 1, QINO, 2, 20, 0);
+	feed_hist(P(10), MECH_MQ, 0, 3, 4, 6, 60);
+	feed_hist(P(11), MECH_MQ, 1, 3, 4, 4, 40);
+	feed_hist(P(12), MECH_MQ, 1, MQ_TAG_NONE, 4, 2, 20);
 	s = snap(NULL);
 	e = must(s, 10, 11, "mq:[77]");
 	cr_expect_eq(e->msgs, 4);
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_TAG), "3:4");
 	e = must(s, 10, 12, "mq:[77]");
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_TAG), "-1:2");
-	cr_expect_not(e->has_queue);
+	cr_expect_not(MQX(s, e)->has_queue);
 	out = render_json_str(s);
 	cr_expect(strstr(out, "\"priorities\":{\"unknown\":2},\"size_hist\":{\"8\":2}}"), "%s", out);
 	cr_expect_null(strstr(out, "\"queue\""), "%s", out);
@@ -186,13 +187,13 @@ Test(mq, several_senders_one_receiver)
 {
 	struct snapshot *s;
 
-	feed_ep(m, P(10), "a", M_MQ, 0, QINO, 3, 30, 0);
-	feed_ep(m, P(11), "b", M_MQ, 0, QINO, 1, 10, 0);
-	feed_ep(m, P(12), "r", M_MQ, 1, QINO, 4, 40, 0);
-	feed_hist(P(10), M_MQ, 0, 1, 4, 3, 30);
-	feed_hist(P(11), M_MQ, 0, 2, 4, 1, 10);
-	feed_hist(P(12), M_MQ, 1, 1, 4, 3, 30);
-	feed_hist(P(12), M_MQ, 1, 2, 4, 1, 10);
+	feed_ep(m, P(10), "a", MECH_MQ, 0, QINO, 3, 30, 0);
+	feed_ep(m, P(11), "b", MECH_MQ, 0, QINO, 1, 10, 0);
+	feed_ep(m, P(12), "r", MECH_MQ, 1, QINO, 4, 40, 0);
+	feed_hist(P(10), MECH_MQ, 0, 1, 4, 3, 30);
+	feed_hist(P(11), MECH_MQ, 0, 2, 4, 1, 10);
+	feed_hist(P(12), MECH_MQ, 1, 1, 4, 3, 30);
+	feed_hist(P(12), MECH_MQ, 1, 2, 4, 1, 10);
 	s = snap(NULL);
 	cr_expect_str_eq(bins_str(s, must(s, 10, 12, "mq:[77]"), MQ_BIN_TAG), "1:3");
 	cr_expect_str_eq(bins_str(s, must(s, 11, 12, "mq:[77]"), MQ_BIN_TAG), "2:1");
@@ -207,17 +208,17 @@ Test(mq, many_to_many_has_no_histograms)
 	const struct edge *e;
 	char *out;
 
-	feed_ep(m, P(10), "a", M_MQ, 0, QINO, 2, 20, 0);
-	feed_ep(m, P(11), "b", M_MQ, 0, QINO, 2, 20, 0);
-	feed_ep(m, P(12), "c", M_MQ, 1, QINO, 2, 20, 0);
-	feed_ep(m, P(13), "d", M_MQ, 1, QINO, 2, 20, 0);
-	feed_hist(P(10), M_MQ, 0, 1, 4, 2, 20);
-	feed_obj(M_MQ, &q, false, 0);
+	feed_ep(m, P(10), "a", MECH_MQ, 0, QINO, 2, 20, 0);
+	feed_ep(m, P(11), "b", MECH_MQ, 0, QINO, 2, 20, 0);
+	feed_ep(m, P(12), "c", MECH_MQ, 1, QINO, 2, 20, 0);
+	feed_ep(m, P(13), "d", MECH_MQ, 1, QINO, 2, 20, 0);
+	feed_hist(P(10), MECH_MQ, 0, 1, 4, 2, 20);
+	feed_obj(MECH_MQ, &q, false, 0);
 	s = snap(NULL);
 	e = must(s, 10, 12, "mq:[77]");
 	cr_expect_not(e->exact);
-	cr_expect_eq(e->n_bins, 0);
-	cr_expect(e->has_queue);
+	cr_expect_eq(MQX(s, e)->n_bins, 0);
+	cr_expect(MQX(s, e)->has_queue);
 	out = render_json_str(s);
 	cr_expect_null(strstr(out, "priorities"), "%s", out);
 	cr_expect(strstr(out, "\"queue\":{\"maxmsg\":4,"), "%s", out);
@@ -233,11 +234,11 @@ Test(mq, sysv_names_and_mtypes)
 	const struct edge *e;
 	char *out;
 
-	feed_ep(m, P(20), "snd", M_MSG, 0, QINO, 3, 300, 0);
-	feed_ep(m, P(21), "rcv", M_MSG, 1, QINO, 3, 300, 0);
-	feed_hist(P(20), M_MSG, 0, 1, 7, 2, 200);
-	feed_hist(P(20), M_MSG, 0, 2, 7, 1, 100);
-	feed_obj(M_MSG, &q, true, 0x6970abcd);
+	feed_ep(m, P(20), "snd", MECH_MSG, 0, QINO, 3, 300, 0);
+	feed_ep(m, P(21), "rcv", MECH_MSG, 1, QINO, 3, 300, 0);
+	feed_hist(P(20), MECH_MSG, 0, 1, 7, 2, 200);
+	feed_hist(P(20), MECH_MSG, 0, 2, 7, 1, 100);
+	feed_obj(MECH_MSG, &q, true, 0x6970abcd);
 	s = snap(NULL);
 	e = must(s, 20, 21, "msg:77 key 0x6970abcd");
 	cr_expect_str_eq(bins_str(s, e, MQ_BIN_TAG), "1:2,2:1");
@@ -251,7 +252,7 @@ Test(mq, sysv_names_and_mtypes)
 	snapshot_free(s);
 
 	/* a queue whose msg_queue was not found has no key: just its id */
-	feed_obj(M_MSG, &q, false, 0);
+	feed_obj(MECH_MSG, &q, false, 0);
 	s = snap(NULL);
 	must(s, 20, 21, "msg:77");
 	snapshot_free(s);
@@ -265,14 +266,14 @@ Test(mq, filter_keeps_bins_aligned)
 	const struct edge *e;
 
 	one_to_one();
-	feed_ep(m, P(30), "x", M_MQ, 0, QINO + 1, 1, 1, 0);
-	feed_ep(m, P(31), "y", M_MQ, 1, QINO + 1, 1, 1, 0);
+	feed_ep(m, P(30), "x", MECH_MQ, 0, QINO + 1, 1, 1, 0);
+	feed_ep(m, P(31), "y", MECH_MQ, 1, QINO + 1, 1, 1, 0);
 	{
-		struct mqhist_obs o = { .proc = P(30), .mech = M_MQ, .dir = 0, .obj_a = 0xc,
+		struct mqhist_obs o = { .proc = P(30), .mech = MECH_MQ, .dir = 0, .obj_a = 0xc,
 					.obj_b = QINO + 1, .tag = 9, .size_bucket = 1,
 					.count = 1, .bytes = 1 };
 
-		model_update_mq_hist(m, &o);
+		mq_update_hist(m, &o);
 	}
 	s = snap(&f);
 	cr_assert_eq(s->n_edges, 1);

@@ -3,8 +3,9 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
-#include "opts.h"
+#include "core/mech.h"
+#include "core/opts.h"
+#include "kernel/abi.h"
 
 struct parsed {
 	struct opts o;
@@ -63,9 +64,9 @@ Test(opts, defaults_on_a_terminal)
 	cr_expect_float_eq(p.o.interval_s, 1.0, 1e-9);
 	cr_expect_eq(p.o.duration_s, 0);
 	/* every mechanism this build traces, and nothing else */
-	cr_expect_eq(p.o.mech_mask & ((1u << M_PIPE) | (1u << M_FIFO) | (1u << M_SIGNAL)),
-		     (1u << M_PIPE) | (1u << M_FIFO) | (1u << M_SIGNAL));
-	cr_expect_eq(p.o.mech_mask & ~(((1u << M_MAX) - 1) & ~1u), 0);
+	cr_expect_eq(p.o.mech_mask & ((1u << MECH_PIPE) | (1u << MECH_FIFO) | (1u << MECH_SIGNAL)),
+		     (1u << MECH_PIPE) | (1u << MECH_FIFO) | (1u << MECH_SIGNAL));
+	cr_expect_eq(p.o.mech_mask & ~(((1u << MECH_MAX) - 1) & ~1u), 0);
 	cr_expect_null(p.o.cmd);
 	cr_expect_null(p.o.output);
 	done(&p);
@@ -107,7 +108,7 @@ Test(opts, all_options)
 	cr_assert_eq(p.o.n_comms, 2);
 	cr_expect_str_eq(p.o.comms[0], "nginx");
 	cr_expect_str_eq(p.o.comms[1], "we\"ird");
-	cr_expect_eq(p.o.mech_mask, (1u << M_FIFO) | (1u << M_SIGNAL));
+	cr_expect_eq(p.o.mech_mask, (1u << MECH_FIFO) | (1u << MECH_SIGNAL));
 	cr_expect_str_eq(p.o.output, "/tmp/x");
 	done(&p);
 }

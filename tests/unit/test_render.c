@@ -12,7 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include "render.h"
+#include "output/render.h"
 #include "unit/testutil.h"
 
 /* A comm with a quote, a backslash, a newline, ESC and a byte that is not UTF-8. */
@@ -33,24 +33,24 @@ static struct model *scenario(void)
 	model_proc_fork(m, P(101), 100, "producer");
 	model_proc_fork(m, P(102), 100, "consumer");
 	model_proc_fork(m, P(103), 100, HOSTILE_COMM);
-	feed_ep(m, P(101), "producer", M_PIPE, 0, 8425, 400, 25600, 0);
-	feed_ep(m, P(102), "consumer", M_PIPE, 1, 8425, 400, 25600, 100000);
+	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 400, 25600, 0);
+	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 400, 25600, 100000);
 	s = model_snapshot(m, false, 1.0, 1700000000, NULL);
 	cr_assert_not_null(s);
 	snapshot_free(s);
 
-	feed_ep(m, P(101), "producer", M_PIPE, 0, 8425, 1000, 64000, 0);
-	feed_ep(m, P(102), "consumer", M_PIPE, 1, 8425, 1000, 64000, 123456);
+	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 1000, 64000, 0);
+	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 1000, 64000, 123456);
 	model_proc_exit(m, P(101), 0);
 	feed_sig(m, P(101), "producer", P(102), SIGUSR1, 0, 5);
 	feed_sigdel(m, P(102), "consumer", SIGUSR1, 5, 5, 1234, 400);
-	model_set_object_name(m, M_FIFO, 0xc, 77, "/tmp/a\"b\\c\n.fifo");
-	feed_ep(m, P(103), "x", M_FIFO, 0, 77, 3, 3000, 2500000);
-	feed_ep(m, P(102), "consumer", M_FIFO, 1, 77, 3, 3000, 0);
-	feed_ep(m, P(104), "w1", M_PIPE, 0, 9000, 10, 1000, 0);
-	feed_ep(m, P(105), "w2", M_PIPE, 0, 9000, 30, 3000, 0);
-	feed_ep(m, P(106), "r1", M_PIPE, 1, 9000, 9, 1000, 0);
-	feed_ep(m, P(107), "r2", M_PIPE, 1, 9000, 9, 3000, 0);
+	model_set_object_name(m, MECH_FIFO, 0xc, 77, "/tmp/a\"b\\c\n.fifo");
+	feed_ep(m, P(103), "x", MECH_FIFO, 0, 77, 3, 3000, 2500000);
+	feed_ep(m, P(102), "consumer", MECH_FIFO, 1, 77, 3, 3000, 0);
+	feed_ep(m, P(104), "w1", MECH_PIPE, 0, 9000, 10, 1000, 0);
+	feed_ep(m, P(105), "w2", MECH_PIPE, 0, 9000, 30, 3000, 0);
+	feed_ep(m, P(106), "r1", MECH_PIPE, 1, 9000, 9, 1000, 0);
+	feed_ep(m, P(107), "r2", MECH_PIPE, 1, 9000, 9, 3000, 0);
 	model_set_lost(m, &lost);
 	return m;
 }
@@ -222,8 +222,8 @@ Test(render, table_without_inexact_has_no_legend)
 	struct snapshot *s;
 	char *out;
 
-	feed_ep(m, P(1), "w", M_PIPE, 0, 7, 5, 50, 0);
-	feed_ep(m, P(2), "r", M_PIPE, 1, 7, 5, 50, 0);
+	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 5, 50, 0);
+	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 5, 50, 0);
 	s = model_snapshot(m, false, 0.0, 0, NULL);
 	out = render_table_str(s, false);
 	cr_expect_null(strstr(out, "inferred"), "%s", out);

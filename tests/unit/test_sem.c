@@ -3,8 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "model.h"
-#include "render.h"
+#include "output/render.h"
 #include "unit/testutil.h"
 
 static struct model *m;
@@ -31,7 +30,7 @@ TestSuite(sem, .init = setup, .fini = teardown);
 static void sem_ep(uint32_t pid, int dir, uint64_t a, uint64_t b, uint64_t ops, uint64_t units,
 		   uint64_t blocked)
 {
-	struct ep_obs o = { .proc = P(pid), .mech = M_SEM, .dir = dir, .obj_a = a, .obj_b = b,
+	struct ep_obs o = { .proc = P(pid), .mech = MECH_SEM, .dir = dir, .obj_a = a, .obj_b = b,
 			    .ops = ops, .bytes = units, .blocked_ns = blocked };
 
 	snprintf(o.comm, sizeof(o.comm), "p%u", pid);
@@ -41,11 +40,11 @@ static void sem_ep(uint32_t pid, int dir, uint64_t a, uint64_t b, uint64_t ops, 
 static void wake(uint32_t waker, uint32_t wakee, uint64_t a, uint64_t b, uint64_t wakes,
 		 uint64_t blocked)
 {
-	struct wake_obs o = { .mech = M_SEM, .waker = P(waker), .wakee = P(wakee), .obj_a = a,
+	struct wake_obs o = { .mech = MECH_SEM, .waker = P(waker), .wakee = P(wakee), .obj_a = a,
 			      .obj_b = b, .wakes = wakes, .blocked_ns = blocked };
 
 	snprintf(o.wakee_comm, sizeof(o.wakee_comm), "p%u", wakee);
-	model_update_wake(m, &o);
+	sem_update_wake(m, &o);
 }
 
 static struct snapshot *snap(void)
@@ -62,7 +61,7 @@ static const struct edge *sem_edge(const struct snapshot *s, uint32_t src, uint3
 	const struct edge *e = find_edge(s, src, dst, object);
 
 	cr_assert_not_null(e, "no sem edge %u -> %u on %s", src, dst, object);
-	cr_expect_eq(e->mech, M_SEM);
+	cr_expect_eq(e->mech, MECH_SEM);
 	return e;
 }
 
@@ -84,15 +83,15 @@ Test(sem, one_poster_one_waiter)
 	cr_expect(e->exact);
 	cr_expect_eq(e->msgs, 10);
 	cr_expect_eq(e->bytes, 10);
-	cr_expect_eq(e->sem_posts, 10);
-	cr_expect_eq(e->sem_waits, 10);
-	cr_expect_eq(e->sem_wakes, 10);
-	cr_expect_eq(e->sem_wake_blocked_ns, 8000);
+	cr_expect_eq(SEMX(s, e)->posts, 10);
+	cr_expect_eq(SEMX(s, e)->waits, 10);
+	cr_expect_eq(SEMX(s, e)->wakes, 10);
+	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 8000);
 	cr_expect_eq(e->blocked_src_ns, 50);
 	cr_expect_eq(e->blocked_dst_ns, 9000);
 	e = sem_edge(s, 102, 101, "sem:5[0]");
-	cr_expect_eq(e->sem_wakes, 9);
-	cr_expect_eq(e->sem_wake_blocked_ns, 6500);
+	cr_expect_eq(SEMX(s, e)->wakes, 9);
+	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 6500);
 	snapshot_free(s);
 }
 
@@ -108,8 +107,8 @@ Test(sem, uncontended)
 	e = sem_edge(s, 101, 102, "sem:7[0]");
 	cr_expect_eq(e->msgs, 3);
 	cr_expect_eq(e->bytes, 6);
-	cr_expect_eq(e->sem_waits, 6);
-	cr_expect_eq(e->sem_wakes, 0);
+	cr_expect_eq(SEMX(s, e)->waits, 6);
+	cr_expect_eq(SEMX(s, e)->wakes, 0);
 	snapshot_free(s);
 }
 
@@ -126,8 +125,8 @@ Test(sem, wake_without_post)
 	e = sem_edge(s, 101, 102, "sem:9[2]");
 	cr_expect(e->exact);
 	cr_expect_eq(e->msgs, 0);
-	cr_expect_eq(e->sem_wakes, 1);
-	cr_expect_eq(e->sem_wake_blocked_ns, 900);
+	cr_expect_eq(SEMX(s, e)->wakes, 1);
+	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 900);
 	cr_expect_str_eq(e->dst.comm, "p102");
 	snapshot_free(s);
 }
@@ -149,10 +148,10 @@ Test(sem, many_to_many)
 	e = sem_edge(s, 101, 103, "sem:3[0]");
 	cr_expect_not(e->exact);
 	cr_expect_eq(e->msgs, 15);
-	cr_expect_eq(e->sem_wakes, 7);
-	cr_expect_eq(sem_edge(s, 101, 104, "sem:3[0]")->sem_wakes, 0);
-	cr_expect_eq(sem_edge(s, 102, 104, "sem:3[0]")->sem_wakes, 2);
-	cr_expect_eq(sem_edge(s, 102, 103, "sem:3[0]")->sem_wakes, 0);
+	cr_expect_eq(SEMX(s, e)->wakes, 7);
+	cr_expect_eq(SEMX(s, sem_edge(s, 101, 104, "sem:3[0]"))->wakes, 0);
+	cr_expect_eq(SEMX(s, sem_edge(s, 102, 104, "sem:3[0]"))->wakes, 2);
+	cr_expect_eq(SEMX(s, sem_edge(s, 102, 103, "sem:3[0]"))->wakes, 0);
 	snapshot_free(s);
 }
 
@@ -171,7 +170,7 @@ Test(sem, cumulative_updates)
 	sem_ep(102, 1, IPCNS, SYSV(5, 1), 9, 9, 0);
 	wake(101, 102, IPCNS, SYSV(5, 1), 8, 800);
 	s = snap();
-	cr_expect_eq(sem_edge(s, 101, 102, "sem:5[1]")->sem_wakes, 8);
+	cr_expect_eq(SEMX(s, sem_edge(s, 101, 102, "sem:5[1]"))->wakes, 8);
 	cr_expect_eq(sem_edge(s, 101, 102, "sem:5[1]")->d_msgs, 5);
 	snapshot_free(s);
 }
@@ -185,11 +184,11 @@ Test(sem, posix_names)
 	sem_ep(102, 1, PSEM_A(0x1a, 64), 555, 2, 2, 0);
 	sem_ep(101, 0, PSEM_A(0x1a, 0), 556, 1, 1, 0);
 	sem_ep(102, 1, PSEM_A(0x1a, 0), 556, 1, 1, 0);
-	model_set_object_name(m, M_SEM, PSEM_A(0x1a, 0), 556, "psem:/items");
+	model_set_object_name(m, MECH_SEM, PSEM_A(0x1a, 0), 556, "psem:/items");
 	wake(101, 102, PSEM_A(0x1a, 0), 556, 1, 10);
 	s = snap();
 	sem_edge(s, 101, 102, "psem:[555+64]");
-	cr_expect_eq(sem_edge(s, 101, 102, "psem:/items")->sem_wakes, 1);
+	cr_expect_eq(SEMX(s, sem_edge(s, 101, 102, "psem:/items"))->wakes, 1);
 	snapshot_free(s);
 }
 

@@ -3,8 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "model.h"
-#include "render.h"
+#include "output/render.h"
 #include "unit/testutil.h"
 
 static struct model *m;
@@ -31,7 +30,7 @@ static void ev(int type, uint32_t pid, uint64_t ts)
 			     .shmid = -1, .key = -1 };
 
 	snprintf(o.comm, sizeof(o.comm), "p%u", pid);
-	model_shm_event(m, &o);
+	shm_event(m, &o);
 }
 
 /* An attach of a POSIX shm file (path name) of 4096 bytes. */
@@ -42,7 +41,7 @@ static void attach(uint32_t pid, uint64_t ts)
 			     .name = "/dev/shm/ring" };
 
 	snprintf(o.comm, sizeof(o.comm), "p%u", pid);
-	model_shm_event(m, &o);
+	shm_event(m, &o);
 }
 
 static void detach(uint32_t pid, uint64_t ts)
@@ -60,7 +59,7 @@ static void fork_(uint32_t parent, uint32_t child, uint64_t ts)
 	struct shm_obs o = { .type = SHM_OBS_FORK, .proc = P(parent), .child = P(child),
 			     .ts_ns = ts, .shmid = -1, .key = -1 };
 
-	model_shm_event(m, &o);
+	shm_event(m, &o);
 }
 
 static struct snapshot *snap(void)
@@ -86,7 +85,7 @@ static const struct edge *shm_edge(const struct snapshot *s, uint32_t src, uint3
 	const struct edge *e = find_edge(s, src, dst, object);
 
 	cr_assert_not_null(e, "no shm edge %u -> %u on %s", src, dst, object);
-	cr_expect_eq(e->mech, M_SHM);
+	cr_expect_eq(e->mech, MECH_SHM);
 	cr_expect(e->exact);
 	cr_expect_eq(e->msgs, 0);
 	cr_expect_eq(e->bytes, 0);
@@ -105,9 +104,9 @@ Test(shm, overlap_of_two_periods)
 	s = snap();
 	cr_assert_eq(s->n_edges, 1);
 	e = shm_edge(s, 101, 102, "/dev/shm/ring");
-	cr_expect_eq(e->shm_size, 4096);
-	cr_expect_eq(e->shm_together_ns, 300);
-	cr_expect_eq(e->shm_key, -1);
+	cr_expect_eq(SHMX(s, e)->size, 4096);
+	cr_expect_eq(SHMX(s, e)->together_ns, 300);
+	cr_expect_eq(SHMX(s, e)->key, -1);
 	snapshot_free(s);
 }
 
@@ -137,7 +136,7 @@ Test(shm, fork_inherits_and_exit_detaches)
 	cr_assert_eq(s->n_edges, 1);
 	/* the parent attached first: it is the source */
 	e = shm_edge(s, 101, 102, "/dev/shm/ring");
-	cr_expect_eq(e->shm_together_ns, 250);
+	cr_expect_eq(SHMX(s, e)->together_ns, 250);
 	snapshot_free(s);
 }
 
@@ -167,7 +166,7 @@ Test(shm, several_mappings_count)
 	detach(102, 400);
 	detach(101, 900);
 	s = snap();
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 200);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 200);
 	snapshot_free(s);
 }
 
@@ -193,12 +192,12 @@ Test(shm, open_periods_run_to_now)
 	attach(102, 250);
 	model_set_clock(m, 1000);
 	s = snap();
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 750);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 750);
 	snapshot_free(s);
 	model_set_clock(m, 2000);
 	detach(102, 1500);
 	s = snap();
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 1250);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 1250);
 	snapshot_free(s);
 }
 
@@ -215,7 +214,7 @@ Test(shm, periods_add_up)
 	gone(101, 1000);
 	s = snap();
 	cr_assert_eq(s->n_edges, 1);
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 150);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 150);
 	snapshot_free(s);
 }
 
@@ -231,10 +230,10 @@ Test(shm, three_processes)
 	gone(102, 500);
 	gone(103, 600);
 	s = snap();
-	cr_assert_eq(count_mech(s, M_SHM), 3);
-	cr_expect_eq(shm_edge(s, 103, 101, "/dev/shm/ring")->shm_together_ns, 200);
-	cr_expect_eq(shm_edge(s, 103, 102, "/dev/shm/ring")->shm_together_ns, 200);
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 100);
+	cr_assert_eq(count_mech(s, MECH_SHM), 3);
+	cr_expect_eq(SHMX(s, shm_edge(s, 103, 101, "/dev/shm/ring"))->together_ns, 200);
+	cr_expect_eq(SHMX(s, shm_edge(s, 103, 102, "/dev/shm/ring"))->together_ns, 200);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 100);
 	snapshot_free(s);
 }
 
@@ -248,7 +247,7 @@ Test(shm, same_instant_orders_by_pid)
 	gone(201, 300);
 	gone(202, 300);
 	s = snap();
-	cr_expect_eq(shm_edge(s, 201, 202, "/dev/shm/ring")->shm_together_ns, 200);
+	cr_expect_eq(SHMX(s, shm_edge(s, 201, 202, "/dev/shm/ring"))->together_ns, 200);
 	snapshot_free(s);
 }
 
@@ -261,7 +260,7 @@ Test(shm, out_of_order_close)
 	attach(102, 300);
 	detach(101, 290);
 	s = snap();
-	cr_expect_eq(shm_edge(s, 101, 102, "/dev/shm/ring")->shm_together_ns, 0);
+	cr_expect_eq(SHMX(s, shm_edge(s, 101, 102, "/dev/shm/ring"))->together_ns, 0);
 	snapshot_free(s);
 }
 
@@ -273,7 +272,7 @@ static void attach_named(uint32_t pid, uint64_t ino, int shmid, int64_t key, boo
 			     .internal = internal };
 
 	snprintf(o.name, sizeof(o.name), "%s", name);
-	model_shm_event(m, &o);
+	shm_event(m, &o);
 }
 
 Test(shm, object_names)
@@ -293,8 +292,8 @@ Test(shm, object_names)
 	s = snap();
 	cr_assert_eq(s->n_edges, 4);
 	e = shm_edge(s, 101, 102, "shm:32769");
-	cr_expect_eq(e->shm_key, 0x1234);
-	cr_expect_eq(e->shm_size, 100);
+	cr_expect_eq(SHMX(s, e)->key, 0x1234);
+	cr_expect_eq(SHMX(s, e)->size, 100);
 	shm_edge(s, 101, 102, "memfd:ring");
 	shm_edge(s, 101, 102, "shm:anon[3]");
 	shm_edge(s, 101, 102, "/dev/shm/x");
@@ -333,7 +332,7 @@ static void attach_seg(uint32_t pid, uint64_t ino, uint64_t ts)
 			     .ino = ino, .size = 8192, .shmid = -1, .key = -1, .internal = true,
 			     .name = "memfd:m" };
 
-	model_shm_event(m, &o);
+	shm_event(m, &o);
 }
 
 /* A fork hands over every segment the parent has attached, and only those. */
@@ -349,7 +348,7 @@ Test(shm, fork_with_several_segments)
 		struct shm_obs o = { .type = SHM_OBS_DETACH, .proc = P(101), .ts_ns = 10,
 				     .dev = DEV, .ino = 3 };
 
-		model_shm_event(m, &o);
+		shm_event(m, &o);
 	}
 	fork_(101, 102, 20);
 	gone(102, 50);
@@ -359,7 +358,7 @@ Test(shm, fork_with_several_segments)
 	for (size_t i = 0; i < s->n_edges; i++) {
 		cr_expect_eq(s->edges[i].src.pid, 101);
 		cr_expect_eq(s->edges[i].dst.pid, 102);
-		cr_expect_eq(s->edges[i].shm_together_ns, 30);
+		cr_expect_eq(SHMX(s, &s->edges[i])->together_ns, 30);
 		cr_expect_str_eq(s->edges[i].object, "memfd:m");
 	}
 	snapshot_free(s);
@@ -379,7 +378,7 @@ Test(shm, many_short_lived_attachers, .timeout = 10)
 		gone(pid, 10ull * pid + 5);
 	}
 	s = snap();
-	cr_expect_eq(count_mech(s, M_SHM), 20000);
-	cr_expect_eq(shm_edge(s, 1, 20999, "/dev/shm/ring")->shm_together_ns, 5);
+	cr_expect_eq(count_mech(s, MECH_SHM), 20000);
+	cr_expect_eq(SHMX(s, shm_edge(s, 1, 20999, "/dev/shm/ring"))->together_ns, 5);
 	snapshot_free(s);
 }

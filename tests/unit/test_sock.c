@@ -9,7 +9,6 @@
 #include <linux/types.h>
 #include <stdlib.h>
 #include <string.h>
-#include "model.h"
 #include "sock_key.h"
 #include "unit/testutil.h"
 
@@ -42,7 +41,7 @@ static void feed(struct proc_ref p, int mech, int dir, uint64_t a, uint64_t b, u
 {
 	struct ep_obs o = {
 		.proc = p, .mech = mech, .dir = dir, .obj_a = a, .obj_b = b,
-		.ops = ops, .bytes = bytes, .blocked_ns = 10, .fds = fds, .creds = creds,
+		.ops = ops, .bytes = bytes, .blocked_ns = 10, .aux = { fds, creds },
 	};
 
 	snprintf(o.comm, sizeof(o.comm), "p%u", p.pid);
@@ -201,17 +200,17 @@ Test(sock, tcp_join)
 
 	sk_tcp_key(&cr, &cl, &up_a, &up_b);     /* client sends: mirrored */
 	sk_tcp_key(&cl, &cr, &down_a, &down_b); /* client receives: its own view */
-	feed(P(10), M_TCP, 0, up_a, up_b, 100, 6400, 0, 0);
-	feed(P(20), M_TCP, 1, up_a, up_b, 130, 6400, 0, 0);
-	feed(P(20), M_TCP, 0, down_a, down_b, 100, 6400, 0, 0);
-	feed(P(10), M_TCP, 1, down_a, down_b, 100, 6400, 0, 0);
-	model_set_object_name(m, M_TCP, up_a, up_b, "127.0.0.1:40000->127.0.0.1:5000");
-	model_set_object_name(m, M_TCP, down_a, down_b, "127.0.0.1:5000->127.0.0.1:40000");
+	feed(P(10), MECH_TCP, 0, up_a, up_b, 100, 6400, 0, 0);
+	feed(P(20), MECH_TCP, 1, up_a, up_b, 130, 6400, 0, 0);
+	feed(P(20), MECH_TCP, 0, down_a, down_b, 100, 6400, 0, 0);
+	feed(P(10), MECH_TCP, 1, down_a, down_b, 100, 6400, 0, 0);
+	model_set_object_name(m, MECH_TCP, up_a, up_b, "127.0.0.1:40000->127.0.0.1:5000");
+	model_set_object_name(m, MECH_TCP, down_a, down_b, "127.0.0.1:5000->127.0.0.1:40000");
 	s = snap();
 	cr_assert_eq(s->n_edges, 2);
 	expect(must_edge(s, 10, 20, "127.0.0.1:40000->127.0.0.1:5000"), 100, 6400, true);
 	expect(must_edge(s, 20, 10, "127.0.0.1:5000->127.0.0.1:40000"), 100, 6400, true);
-	cr_expect(!s->edges[0].has_scm, "TCP edges carry no fd counts");
+	cr_expect(!SOCKX(s, &s->edges[0]), "TCP edges carry no fd counts");
 	snapshot_free(s);
 }
 
@@ -222,19 +221,19 @@ Test(sock, unix_stream_both_directions)
 	const struct edge *e;
 
 	/* client 10 writes to the server's accepted socket 101, reads its own 100 */
-	feed_unix(P(10), M_UNIX_STREAM, 0, 101, 5, 500, 0, 0, "/tmp/s:[101]");
-	feed_unix(P(20), M_UNIX_STREAM, 1, 101, 7, 480, 0, 0, NULL);
-	feed_unix(P(20), M_UNIX_STREAM, 0, 100, 5, 500, 2, 1, "/tmp/s:[100]");
-	feed_unix(P(10), M_UNIX_STREAM, 1, 100, 5, 500, 0, 0, NULL);
+	feed_unix(P(10), MECH_UNIX_STREAM, 0, 101, 5, 500, 0, 0, "/tmp/s:[101]");
+	feed_unix(P(20), MECH_UNIX_STREAM, 1, 101, 7, 480, 0, 0, NULL);
+	feed_unix(P(20), MECH_UNIX_STREAM, 0, 100, 5, 500, 2, 1, "/tmp/s:[100]");
+	feed_unix(P(10), MECH_UNIX_STREAM, 1, 100, 5, 500, 0, 0, NULL);
 	s = snap();
 	cr_assert_eq(s->n_edges, 2);
 	/* 1:1: msgs are the sender's sends, bytes what the receiver got so far */
 	e = must_edge(s, 10, 20, "/tmp/s:[101]");
 	expect(e, 5, 480, true);
-	cr_expect(e->has_scm && e->fds_passed == 0 && e->creds == 0);
+	cr_expect(SOCKX(s, e) && SOCKX(s, e)->fds_passed == 0 && SOCKX(s, e)->creds == 0);
 	e = must_edge(s, 20, 10, "/tmp/s:[100]");
 	expect(e, 5, 500, true);
-	cr_expect(e->has_scm && e->fds_passed == 2 && e->creds == 1);
+	cr_expect(SOCKX(s, e) && SOCKX(s, e)->fds_passed == 2 && SOCKX(s, e)->creds == 1);
 	snapshot_free(s);
 }
 
@@ -243,8 +242,8 @@ Test(sock, unix_default_name)
 {
 	struct snapshot *s;
 
-	feed_unix(P(1), M_UNIX_SEQPACKET, 0, 77, 1, 10, 0, 0, NULL);
-	feed_unix(P(2), M_UNIX_SEQPACKET, 1, 77, 1, 10, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_SEQPACKET, 0, 77, 1, 10, 0, 0, NULL);
+	feed_unix(P(2), MECH_UNIX_SEQPACKET, 1, 77, 1, 10, 0, 0, NULL);
 	s = snap();
 	expect(must_edge(s, 1, 2, "unix_seqpacket:[77]"), 1, 10, true);
 	snapshot_free(s);
@@ -256,19 +255,19 @@ Test(sock, unix_dgram_many_to_one)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_unix(P(1), M_UNIX_DGRAM, 0, 200, 10, 100, 0, 0, "@srv:[200]");
-	feed_unix(P(2), M_UNIX_DGRAM, 0, 200, 20, 200, 4, 0, NULL);
-	feed_unix(P(3), M_UNIX_DGRAM, 0, 200, 30, 300, 0, 2, NULL);
-	feed_unix(P(9), M_UNIX_DGRAM, 1, 200, 60, 600, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_DGRAM, 0, 200, 10, 100, 0, 0, "@srv:[200]");
+	feed_unix(P(2), MECH_UNIX_DGRAM, 0, 200, 20, 200, 4, 0, NULL);
+	feed_unix(P(3), MECH_UNIX_DGRAM, 0, 200, 30, 300, 0, 2, NULL);
+	feed_unix(P(9), MECH_UNIX_DGRAM, 1, 200, 60, 600, 0, 0, NULL);
 	s = snap();
 	cr_assert_eq(s->n_edges, 3);
 	expect(must_edge(s, 1, 9, "@srv:[200]"), 10, 100, true);
 	e = must_edge(s, 2, 9, "@srv:[200]");
 	expect(e, 20, 200, true);
-	cr_expect(e->has_scm && e->fds_passed == 4, "every fd went to the only receiver");
+	cr_expect(SOCKX(s, e) && SOCKX(s, e)->fds_passed == 4, "every fd went to the only receiver");
 	e = must_edge(s, 3, 9, "@srv:[200]");
 	expect(e, 30, 300, true);
-	cr_expect(e->creds == 2);
+	cr_expect(SOCKX(s, e)->creds == 2);
 	snapshot_free(s);
 }
 
@@ -281,17 +280,17 @@ Test(sock, one_sender_shared_receiver)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_unix(P(1), M_UNIX_STREAM, 0, 300, 10, 1000, 3, 0, "/run/x:[300]");
-	feed_unix(P(5), M_UNIX_STREAM, 1, 300, 4, 400, 0, 0, NULL);
-	feed_unix(P(6), M_UNIX_STREAM, 1, 300, 6, 600, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_STREAM, 0, 300, 10, 1000, 3, 0, "/run/x:[300]");
+	feed_unix(P(5), MECH_UNIX_STREAM, 1, 300, 4, 400, 0, 0, NULL);
+	feed_unix(P(6), MECH_UNIX_STREAM, 1, 300, 6, 600, 0, 0, NULL);
 	s = snap();
 	cr_assert_eq(s->n_edges, 2);
 	e = must_edge(s, 1, 5, "/run/x:[300]");
 	expect(e, 4, 400, true);
-	cr_expect(!e->has_scm);
+	cr_expect(!SOCKX(s, e));
 	e = must_edge(s, 1, 6, "/run/x:[300]");
 	expect(e, 6, 600, true);
-	cr_expect(!e->has_scm);
+	cr_expect(!SOCKX(s, e));
 	snapshot_free(s);
 }
 
@@ -301,15 +300,15 @@ Test(sock, shared_after_fork_n_to_m)
 	struct snapshot *s;
 	const struct edge *e;
 
-	feed_unix(P(1), M_UNIX_STREAM, 0, 400, 10, 1000, 0, 0, "socketpair:[400]");
-	feed_unix(P(2), M_UNIX_STREAM, 0, 400, 30, 3000, 0, 0, NULL);
-	feed_unix(P(3), M_UNIX_STREAM, 1, 400, 5, 1000, 0, 0, NULL);
-	feed_unix(P(4), M_UNIX_STREAM, 1, 400, 9, 3000, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_STREAM, 0, 400, 10, 1000, 0, 0, "socketpair:[400]");
+	feed_unix(P(2), MECH_UNIX_STREAM, 0, 400, 30, 3000, 0, 0, NULL);
+	feed_unix(P(3), MECH_UNIX_STREAM, 1, 400, 5, 1000, 0, 0, NULL);
+	feed_unix(P(4), MECH_UNIX_STREAM, 1, 400, 9, 3000, 0, 0, NULL);
 	s = snap();
 	cr_assert_eq(s->n_edges, 4);
 	e = must_edge(s, 1, 3, "socketpair:[400]");
 	expect(e, 2, 250, false);
-	cr_expect(!e->has_scm);
+	cr_expect(!SOCKX(s, e));
 	expect(must_edge(s, 1, 4, "socketpair:[400]"), 7, 750, false);
 	expect(must_edge(s, 2, 3, "socketpair:[400]"), 7, 750, false);
 	expect(must_edge(s, 2, 4, "socketpair:[400]"), 22, 2250, false);
@@ -321,8 +320,8 @@ Test(sock, no_self_edge)
 {
 	struct snapshot *s;
 
-	feed_unix(P(1), M_UNIX_STREAM, 0, 500, 3, 30, 0, 0, NULL);
-	feed_unix(P(1), M_UNIX_STREAM, 1, 500, 3, 30, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_STREAM, 0, 500, 3, 30, 0, 0, NULL);
+	feed_unix(P(1), MECH_UNIX_STREAM, 1, 500, 3, 30, 0, 0, NULL);
 	s = snap();
 	cr_expect_eq(s->n_edges, 0);
 	snapshot_free(s);
@@ -336,10 +335,10 @@ Test(sock, udp_join)
 
 	sk_udp_key(5353, &a, &b);
 	cr_expect_eq(b, SOCK_OBJ_INET | SOCK_OBJ_UDP | 5353);
-	feed(P(1), M_UDP, 0, a, b, 10, 640, 0, 0);
-	feed(P(2), M_UDP, 0, a, b, 5, 320, 0, 0);
-	feed(P(3), M_UDP, 1, a, b, 15, 960, 0, 0);
-	model_set_object_name(m, M_UDP, a, b, "127.0.0.1:5353");
+	feed(P(1), MECH_UDP, 0, a, b, 10, 640, 0, 0);
+	feed(P(2), MECH_UDP, 0, a, b, 5, 320, 0, 0);
+	feed(P(3), MECH_UDP, 1, a, b, 15, 960, 0, 0);
+	model_set_object_name(m, MECH_UDP, a, b, "127.0.0.1:5353");
 	s = snap();
 	cr_assert_eq(s->n_edges, 2);
 	expect(must_edge(s, 1, 3, "127.0.0.1:5353"), 10, 640, true);
@@ -366,10 +365,10 @@ Test(sock, json_fds_and_creds)
 	struct snapshot *s;
 	char *out;
 
-	feed_unix(P(10), M_UNIX_STREAM, 0, 101, 5, 500, 6, 1, "socketpair:[101]");
-	feed_unix(P(20), M_UNIX_STREAM, 1, 101, 5, 500, 0, 0, NULL);
-	feed_ep(m, P(10), "w", M_PIPE, 0, 9, 1, 1, 0);
-	feed_ep(m, P(20), "r", M_PIPE, 1, 9, 1, 1, 0);
+	feed_unix(P(10), MECH_UNIX_STREAM, 0, 101, 5, 500, 6, 1, "socketpair:[101]");
+	feed_unix(P(20), MECH_UNIX_STREAM, 1, 101, 5, 500, 0, 0, NULL);
+	feed_ep(m, P(10), "w", MECH_PIPE, 0, 9, 1, 1, 0);
+	feed_ep(m, P(20), "r", MECH_PIPE, 1, 9, 1, 1, 0);
 	s = snap();
 	out = render_json_str(s);
 	cr_expect(ndjson_valid(out), "%s", out);

@@ -5,7 +5,21 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "model.h"
+#include "core/mech.h"
+#include "core/model.h"
+#include "kernel/abi.h"
+#include "mech/mq.h"
+#include "mech/sem.h"
+#include "mech/shm.h"
+#include "mech/signal.h"
+#include "mech/sock.h"
+
+/* An edge's extension, as its mechanism's module lays it out. */
+#define SIGX(s, e) ((const struct sig_ext *)edge_ext((s), (e)))
+#define SEMX(s, e) ((const struct sem_ext *)edge_ext((s), (e)))
+#define SHMX(s, e) ((const struct shm_ext *)edge_ext((s), (e)))
+#define MQX(s, e) ((const struct mq_ext *)edge_ext((s), (e)))
+#define SOCKX(s, e) ((const struct sock_ext *)edge_ext((s), (e)))
 
 /* A process of the tests: pid with a start time derived from it. */
 struct proc_ref P(uint32_t pid);

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Moves what the BPF side counted into the model: drains the ring buffers,
+ * reads the cumulative counters of the shared maps (endpoints, object
+ * names, loss statistics) and asks every mechanism module to read its own,
+ * and deletes map entries of processes already reported after their exit.
+ * Names no mechanism.
+ */
+#ifndef IPCTRACE_COLLECT_H
+#define IPCTRACE_COLLECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/model.h"
+
+struct collector;
+struct kif;
+
+struct collector *collector_new(struct kif *k, struct model *m);
+void collector_free(struct collector *c);
+/* Ring buffer records into the model; cheap, call often. */
+void collector_drain(struct collector *c);
+/* Drain, then read every counter into the model.  0 or -errno. */
+int collector_read(struct collector *c);
+/* After a report: drop map entries of processes reported since they exited. */
+void collector_reap(struct collector *c);
+
+/* ---- for the mechanism modules ---- */
+
+/*
+ * Consume the ring buffer map fd with fn (ctx its first argument) on every
+ * drain.  fn must not return a negative value: that stops the drain.
+ * 0 or -errno.
+ */
+int collector_add_ring(struct collector *c, int fd, int (*fn)(void *ctx, void *data, size_t size),
+		       void *ctx);
+/* Possible CPUs, for per-CPU values. */
+int collector_ncpus(const struct collector *c);
+/* During reap(): whether (pid, start_ns) is being reaped. */
+bool collector_is_reaped(const struct collector *c, uint32_t pid, uint64_t start_ns);
+/* A process the model has never heard of predates ipctrace: ask /proc, else use comm. */
+void collector_hint(struct collector *c, uint32_t pid, uint64_t start_ns, const char *comm);
+
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A mechanism module: everything ipctrace knows about one IPC mechanism
+ * (or family: pipe+fifo, sockets, mq+msg...) in userspace, as one struct of
+ * small operations the core calls through.  Like the kernel's
+ * file_operations: a module fills what it does and leaves the rest NULL,
+ * and the core's default applies.
+ *
+ * The modules live in user/mech/, one file each, and are listed once, in
+ * user/mech/registry.c.  Nothing in user/core, user/kernel or user/output
+ * names a mechanism: they iterate over that table.
+ *
+ * Mechanism ids are the BPF side's (enum ipc_mech, bpf/ipctrace.h): the
+ * endpoint and name maps carry them, and the core passes them through.
+ */
+#ifndef IPCTRACE_MECH_H
+#define IPCTRACE_MECH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MECH_ID_MAX 32 /* ids are bits of a uint32_t mask */
+
+struct kif;
+struct collector;
+struct bpf_program;
+struct model;
+struct edge;
+struct edge_sink;
+struct join_info;
+
+/* One value of the JSON "mech" field. */
+struct mech_kind {
+	int id;
+	const char *name;      /* JSON "mech": "pipe", "unix_stream", ... */
+	const char *label;     /* the table's MECH column, at most 10 characters */
+	const char *opt;       /* the -m word that selects it ("unix" selects three) */
+	const char *progs;     /* prefixes of the BPF programs it needs, space-separated */
+	bool no_bytes;         /* moves no bytes (signals): the table shows "-" */
+};
+
+/* How a table note from a module combines with the generic one. */
+enum note_kind {
+	NOTE_PREFIX = 0, /* buf goes before the generic "blk SRC/DST" (may be "") */
+	NOTE_WHOLE,      /* buf is the whole note (may be "") */
+};
+
+struct mech_ops {
+	const char *name;               /* the module, as --check labels its programs */
+	const struct mech_kind *kinds;  /* NULL-named entry ends it */
+	const char *prefixes;           /* BPF program name prefixes it owns, space-separated */
+	bool always;                    /* its programs load whatever -m says */
+
+	/* ---- kernel side: the loader (user/kernel/loader.c) ---- */
+	/* Before load: size or retype maps for the path chosen (fast: task storage). */
+	void (*configure)(struct kif *k, bool fast);
+	/* false, with the reason, for one of its programs this kernel cannot run. */
+	bool (*prog_loadable)(const struct bpf_program *prog, char *why, size_t len);
+	/*
+	 * After the generic attach: attach what the loader cannot (uprobes).
+	 * 0, or -1 with a reason: a warning, the rest is traced.
+	 */
+	int (*attach)(struct kif *k, char *why, size_t len);
+	/* What --check says of what attach() did, one line (without newline). */
+	void (*check_line)(struct kif *k, FILE *out);
+
+	/* ---- the collector (user/core/collect.c) ---- */
+	/* Once: add ring buffers with collector_add_ring().  0 or -errno. */
+	int (*collect_init)(struct collector *c, struct kif *k, struct model *m);
+	/* Every read: its maps into the model (cumulative values). */
+	void (*read)(struct collector *c, struct kif *k, struct model *m);
+	/* Delete map entries of reaped processes (collector_is_reaped()). */
+	void (*reap)(struct collector *c, struct kif *k);
+
+	/* ---- the model (user/core/model.c) ---- */
+	/* Its private tables; what it cannot store it counts with model_count_dropped(). */
+	void *(*state_new)(void);
+	void (*state_free)(void *st);
+	/* Default display name of an object; false: the core's "<mech>:[<obj_b>]". */
+	bool (*object_name)(int mech, uint64_t obj_a, uint64_t obj_b, char *buf, size_t len);
+	/* A snapshot begins (before any join or edges call). */
+	void (*snapshot_begin)(void *st);
+	/* An edge of the generic writers -> readers join on its object: add extras. */
+	int (*join)(void *st, const struct join_info *ji, struct edge *e, struct edge_sink *out);
+	/* After every join: edges of its own (signals, attach overlaps...).  0 or -1. */
+	int (*edges)(void *st, const struct model *m, struct edge_sink *out);
+
+	/* ---- output (user/output/), each given the edge and its extension (may be NULL) ---- */
+	/* JSON members after the common ones, each starting with a comma. */
+	void (*json)(const struct edge *e, const void *ext, FILE *f);
+	/* The table's OBJECT text, when it is more than e->object. */
+	void (*table_object)(const struct edge *e, const void *ext, char *buf, size_t len);
+	/* The table's NOTE: fill buf, say how it combines with the generic note. */
+	enum note_kind (*table_note)(const struct edge *e, const void *ext, char *buf, size_t len);
+	/* The DOT label after "mech object"; NULL: "\nN msgs, N B". */
+	void (*dot_label)(const struct edge *e, const void *ext, FILE *f);
+	/* Extra DOT attributes, each starting with ", ". */
+	const char *(*dot_attrs)(const struct edge *e);
+};
+
+/* ---- the table (user/mech/registry.c) ---- */
+
+extern const struct mech_ops *const mech_modules[];
+extern const size_t mech_n_modules;
+
+#define for_each_mech(i, ops) \
+	for (size_t i = 0; i < mech_n_modules && ((ops) = mech_modules[i]); i++)
+
+/* The module and kind of an id; NULL for an unknown id. */
+const struct mech_ops *mech_module_of(int id);
+const struct mech_kind *mech_kind_of(int id);
+/* "pipe", "unix_stream", ...; NULL for an unknown id. */
+const char *mech_name(int id);
+/* The id named name, or -1. */
+int mech_parse(const char *name);
+/* Bits (1 << id) of every kind -m word `opt` selects; 0 if none. */
+uint32_t mech_opt_mask(const char *opt);
+/* Bits of every kind the table has: the default of -m. */
+uint32_t mech_all_mask(void);
+/* The -m words, in table order, comma-separated, into buf. */
+void mech_opt_list(char *buf, size_t len);
+
+#endif /* IPCTRACE_MECH_H */

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The IPC model: a process table, objects and their endpoints, and the join
+ * of endpoints into process-pair edges.  Everything is keyed in ktabs so
+ * that a snapshot costs O(endpoints + edges), plus O(|senders| *
+ * |receivers|) per object: 100k endpoints stay cheap.  What a mechanism
+ * adds is reached through its module (core/mech.h), never by name.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/ktab.h"
+#include "core/mech.h"
+#include "core/model.h"
+
+struct proc_ent {
+	uint64_t key[2]; /* pid, start_ns */
+	struct model_proc p;
+	bool reaped;
+};
+
+struct obj_ent {
+	uint64_t key[3]; /* mech, obj_a, obj_b */
+	char *name;      /* model_set_object_name(), or NULL for the default */
+	uint32_t first_ep; /* head of the list of its endpoints, index + 1 */
+};
+
+struct ep_ent {
+	uint64_t key[5]; /* pid, start_ns, mech | dir << 32, obj_a, obj_b */
+	uint32_t obj;    /* index into objs */
+	uint32_t next;   /* next endpoint of the same object, index + 1 */
+	uint64_t ops, bytes, blocked_ns;
+	uint64_t aux[2];
+	char comm[MODEL_COMM_LEN + 1];
+};
+
+/* An edge of the previous snapshot, to compute deltas against. */
+struct prev_ent {
+	uint64_t key[7]; /* mech, key_a, key_b, src pid, src start, dst pid, dst start */
+	uint64_t msgs, bytes;
+};
+
+struct model {
+	struct ktab procs, objs, eps, prev;
+	void **state;          /* per module of mech_modules[], its state_new() */
+	struct model_lost lost;
+	uint64_t seq;          /* seq of the latest snapshot, 0 before the first */
+	double last_elapsed;   /* elapsed_s of the latest snapshot */
+	uint64_t now_ns;       /* model_set_clock() */
+	/*
+	 * Observations dropped because a table could not grow: reported as
+	 * map_full, since they are lost exactly like a full BPF map's.
+	 */
+	uint64_t dropped;
+};
+
+struct model *model_new(void)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	const struct mech_ops *ops;
+
+	if (!m || !(m->state = calloc(mech_n_modules ? mech_n_modules : 1, sizeof(*m->state)))) {
+		free(m);
+		return NULL;
+	}
+	ktab_init(&m->procs, sizeof(struct proc_ent), 2);
+	ktab_init(&m->objs, sizeof(struct obj_ent), 3);
+	ktab_init(&m->eps, sizeof(struct ep_ent), 5);
+	ktab_init(&m->prev, sizeof(struct prev_ent), 7);
+	for_each_mech(i, ops) {
+		if (ops->state_new && !(m->state[i] = ops->state_new())) {
+			model_free(m);
+			return NULL;
+		}
+	}
+	return m;
+}
+
+void model_free(struct model *m)
+{
+	const struct mech_ops *ops;
+
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->objs.n; i++)
+		free(((struct obj_ent *)ktab_at(&m->objs, i))->name);
+	ktab_free(&m->procs);
+	ktab_free(&m->objs);
+	ktab_free(&m->eps);
+	ktab_free(&m->prev);
+	for_each_mech(i, ops)
+		if (ops->state_free && m->state[i])
+			ops->state_free(m->state[i]);
+	free(m->state);
+	free(m);
+}
+
+void *model_mech_state(const struct model *m, const struct mech_ops *ops)
+{
+	for (size_t i = 0; i < mech_n_modules; i++)
+		if (mech_modules[i] == ops)
+			return m->state[i];
+	return NULL;
+}
+
+void model_count_dropped(struct model *m)
+{
+	m->dropped++;
+}
+
+void model_set_clock(struct model *m, uint64_t now_ns)
+{
+	m->now_ns = now_ns;
+}
+
+uint64_t model_clock(const struct model *m)
+{
+	return m->now_ns;
+}
+
+void model_copy_comm(char *dst, const char *src)
+{
+	size_t n = strnlen(src, MODEL_COMM_LEN);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- processes ---- */
+
+static struct proc_ent *proc_get(struct model *m, struct proc_ref p)
+{
+	uint64_t key[2] = { p.pid, p.start_ns };
+	struct proc_ent *e;
+	long i = ktab_get(&m->procs, key, NULL);
+
+	if (i < 0) {
+		m->dropped++;
+		return NULL;
+	}
+	e = ktab_at(&m->procs, i);
+	e->p.pid = p.pid;
+	e->p.start_ns = p.start_ns;
+	return e;
+}
+
+static const struct proc_ent *proc_lookup(const struct model *m, uint32_t pid, uint64_t start_ns)
+{
+	uint64_t key[2] = { pid, start_ns };
+	long i = ktab_find(&m->procs, key);
+
+	return i < 0 ? NULL : ktab_at(&m->procs, i);
+}
+
+const struct model_proc *model_proc_find(const struct model *m, struct proc_ref p)
+{
+	const struct proc_ent *e = proc_lookup(m, p.pid, p.start_ns);
+
+	return e ? &e->p : NULL;
+}
+
+void model_proc_fork(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm)
+{
+	struct proc_ent *e = proc_get(m, p);
+
+	if (!e)
+		return;
+	e->p.ppid = ppid;
+	if (comm && *comm)
+		model_copy_comm(e->p.comm, comm);
+}
+
+void model_proc_exec(struct model *m, struct proc_ref p, const char *comm)
+{
+	model_proc_comm(m, p, comm);
+}
+
+void model_proc_comm(struct model *m, struct proc_ref p, const char *comm)
+{
+	struct proc_ent *e = proc_get(m, p);
+
+	if (e && comm && *comm)
+		model_copy_comm(e->p.comm, comm);
+}
+
+void model_proc_exit(struct model *m, struct proc_ref p, int exit_status)
+{
+	struct proc_ent *e = proc_get(m, p);
+
+	if (!e || e->p.exited)
+		return;
+	e->p.exited = true;
+	e->p.exit_status = exit_status;
+	/*
+	 * The next snapshot is the first that can show the exit; the process
+	 * becomes reapable only once that snapshot exists, so its last counters
+	 * reach at least one report before the caller deletes them from BPF.
+	 */
+	e->p.exit_seq = m->seq + 1;
+}
+
+void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm)
+{
+	struct proc_ent *e = proc_get(m, p);
+
+	if (!e)
+		return;
+	if (!e->p.ppid)
+		e->p.ppid = ppid;
+	if (!e->p.comm[0] && comm)
+		model_copy_comm(e->p.comm, comm);
+}
+
+size_t model_reapable(struct model *m, struct proc_ref *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->procs.n && n < max; i++) {
+		const struct proc_ent *e = ktab_at(&m->procs, i);
+
+		if (e->p.exited && !e->reaped && e->p.exit_seq <= m->seq)
+			out[n++] = (struct proc_ref){ e->p.pid, e->p.start_ns };
+	}
+	return n;
+}
+
+void model_mark_reaped(struct model *m, struct proc_ref p)
+{
+	uint64_t key[2] = { p.pid, p.start_ns };
+	long i = ktab_find(&m->procs, key);
+
+	/* Only a flag: the counters keep feeding the cumulative report. */
+	if (i >= 0)
+		((struct proc_ent *)ktab_at(&m->procs, i))->reaped = true;
+}
+
+/* ---- observations ---- */
+
+static long obj_get(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b)
+{
+	uint64_t key[3] = { (uint64_t)mech, obj_a, obj_b };
+
+	return ktab_get(&m->objs, key, NULL);
+}
+
+void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
+			   const char *name)
+{
+	long i = obj_get(m, mech, obj_a, obj_b);
+	struct obj_ent *o;
+	char *copy = NULL;
+
+	/* NULL goes back to the default name. */
+	if (i < 0 || (name && !(copy = strdup(name)))) {
+		m->dropped++;
+		return;
+	}
+	o = ktab_at(&m->objs, i);
+	free(o->name);
+	o->name = copy;
+}
+
+void model_update_endpoint(struct model *m, const struct ep_obs *o)
+{
+	uint64_t key[5] = { o->proc.pid, o->proc.start_ns,
+			    (uint32_t)o->mech | (uint64_t)(uint32_t)o->dir << 32,
+			    o->obj_a, o->obj_b };
+	long i = ktab_find(&m->eps, key), obj;
+	struct obj_ent *oe;
+	struct ep_ent *e;
+
+	if (i < 0) {
+		/* A new endpoint joins the list of its object. */
+		obj = obj_get(m, o->mech, o->obj_a, o->obj_b);
+		if (obj < 0 || (i = ktab_get(&m->eps, key, NULL)) < 0) {
+			m->dropped++;
+			return;
+		}
+		oe = ktab_at(&m->objs, obj);
+		e = ktab_at(&m->eps, i);
+		e->obj = obj;
+		e->next = oe->first_ep;
+		oe->first_ep = i + 1;
+	}
+	/* Cumulative values: the latest read replaces the previous one. */
+	e = ktab_at(&m->eps, i);
+	e->ops = o->ops;
+	e->bytes = o->bytes;
+	e->blocked_ns = o->blocked_ns;
+	memcpy(e->aux, o->aux, sizeof(e->aux));
+	model_copy_comm(e->comm, o->comm);
+}
+
+void model_set_lost(struct model *m, const struct model_lost *lost)
+{
+	m->lost = *lost;
+}
+
+/* ---- snapshot: the edges under construction ---- */
+
+struct edge_sink {
+	const struct model *m;
+	struct edge *v;
+	size_t n, cap;
+	unsigned char *ext;    /* the extensions, each 8-byte aligned */
+	size_t ext_size, ext_cap;
+};
+
+static struct edge *sink_push(struct edge_sink *b)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct edge *v = realloc(b->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		b->v = v;
+		b->cap = cap;
+	}
+	memset(&b->v[b->n], 0, sizeof(b->v[0]));
+	return &b->v[b->n++];
+}
+
+int edge_sink_ext(struct edge_sink *out, struct edge *e, const void *ext, size_t len)
+{
+	size_t off = (out->ext_size + 7) & ~(size_t)7;
+
+	if (!len) {
+		e->ext_off = e->ext_len = 0;
+		return 0;
+	}
+	if (len > UINT32_MAX || off + len > UINT32_MAX)
+		return -1;
+	if (off + len > out->ext_cap) {
+		size_t cap = out->ext_cap ? out->ext_cap : 4096;
+		unsigned char *p;
+
+		while (cap < off + len)
+			cap *= 2;
+		if (!(p = realloc(out->ext, cap)))
+			return -1;
+		out->ext = p;
+		out->ext_cap = cap;
+	}
+	memset(out->ext + out->ext_size, 0, off - out->ext_size);
+	memcpy(out->ext + off, ext, len);
+	out->ext_size = off + len;
+	e->ext_off = off;
+	e->ext_len = len;
+	return 0;
+}
+
+const void *edge_ext(const struct snapshot *s, const struct edge *e)
+{
+	if (!e->ext_len || (size_t)e->ext_off + e->ext_len > s->ext_size)
+		return NULL;
+	return s->ext + e->ext_off;
+}
+
+/* Endpoint indexes of one object's senders or receivers, reused across objects. */
+struct idxvec {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int idxvec_push(struct idxvec *iv, uint32_t x)
+{
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? iv->cap * 2 : 16;
+		uint32_t *v = realloc(iv->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		iv->v = v;
+		iv->cap = cap;
+	}
+	iv->v[iv->n++] = x;
+	return 0;
+}
+
+/*
+ * An end's comm: the process table's, which follows exec and prctl, if it
+ * has one; else what the BPF side saw when the counter was created.  pid 0
+ * only occurs as the sender of a signal raised by the kernel itself.
+ */
+static void fill_end(const struct model *m, struct edge_end *end, uint32_t pid,
+		     uint64_t start_ns, const char *fallback)
+{
+	const struct proc_ent *p;
+
+	end->pid = pid;
+	end->start_ns = start_ns;
+	if (pid == 0) {
+		strcpy(end->comm, "[kernel]");
+		return;
+	}
+	p = proc_lookup(m, pid, start_ns);
+	model_copy_comm(end->comm, p && p->p.comm[0] ? p->p.comm : fallback ? fallback : "");
+}
+
+/*
+ * Display name of an object: what model_set_object_name() gave (a FIFO's
+ * path), else its module's default, else "<mech>:[<obj_b>]" like
+ * /proc/PID/fd shows "pipe:[8425]".  A name too long for the edge keeps its
+ * tail: the leaf names the object.
+ */
+static void object_name(const struct model *m, int mech, uint64_t a, uint64_t b,
+			char *buf, size_t len)
+{
+	uint64_t key[3] = { (uint64_t)mech, a, b };
+	long i = ktab_find(&m->objs, key);
+	const char *name = i < 0 ? NULL : ((const struct obj_ent *)ktab_at(&m->objs, i))->name;
+	const struct mech_ops *ops = mech_module_of(mech);
+	const char *mname = mech_name(mech);
+	size_t n;
+
+	if (name) {
+		n = strlen(name);
+		if (n < len)
+			memcpy(buf, name, n + 1);
+		else
+			snprintf(buf, len, "...%s", name + n - (len - 4));
+		return;
+	}
+	if (ops && ops->object_name && ops->object_name(mech, a, b, buf, len))
+		return;
+	if (mname)
+		snprintf(buf, len, "%s:[%llu]", mname, (unsigned long long)b);
+	else
+		snprintf(buf, len, "mech%d:[%llu]", mech, (unsigned long long)b);
+}
+
+int edge_sink_add(struct edge_sink *out, const struct edge *e, const char *src_comm,
+		  const char *dst_comm, const void *ext, size_t ext_len)
+{
+	struct edge *w = sink_push(out);
+
+	if (!w)
+		return -1;
+	*w = *e;
+	fill_end(out->m, &w->src, e->src.pid, e->src.start_ns, src_comm);
+	fill_end(out->m, &w->dst, e->dst.pid, e->dst.start_ns, dst_comm);
+	if (!w->object[0])
+		object_name(out->m, e->mech, e->key_a, e->key_b, w->object, sizeof(w->object));
+	w->ext_off = w->ext_len = 0;
+	if (edge_sink_ext(out, w, ext, ext_len)) {
+		out->n--;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the generic join ---- */
+
+/* a * b / c without overflow; a*b/c <= a here since b <= c. */
+static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
+{
+	return (uint64_t)((unsigned __int128)a * b / c);
+}
+
+static void join_end_of(const struct ep_ent *e, struct join_end *j)
+{
+	j->proc.pid = e->key[0];
+	j->proc.start_ns = e->key[1];
+	j->ops = e->ops;
+	j->bytes = e->bytes;
+	j->blocked_ns = e->blocked_ns;
+	memcpy(j->aux, e->aux, sizeof(j->aux));
+}
+
+/*
+ * Edges of one object from its senders S and receivers R.  Each endpoint's
+ * counters are exact; what is inferred is who got whose bytes:
+ *  - 1:1   msgs = the writer's writes, bytes = what the reader received;
+ *  - N:1   everything a writer wrote went to the only reader:
+ *          msgs and bytes = the writer's;
+ *  - 1:N   a write can be split among readers, so the reader's counts are
+ *          the exact ones: msgs = its reads, bytes = what it received;
+ *  - N:M   not knowable from counters: each writer's bytes and writes are
+ *          spread over readers in proportion to what each reader received,
+ *          and the edge says exact=false.
+ * A process both writing and reading the object is in both sets; it is not
+ * an edge to itself.  The object's module then adds its extras.
+ */
+static int join_object(struct model *m, const struct obj_ent *o, const struct idxvec *S,
+		       const struct idxvec *R, struct edge_sink *out)
+{
+	int mech = (int)o->key[0];
+	const struct mech_ops *ops = mech_module_of(mech);
+	void *st = ops ? model_mech_state(m, ops) : NULL;
+	uint64_t total_rx = 0;
+	char name[sizeof(((struct edge *)0)->object)];
+
+	for (size_t j = 0; j < R->n; j++)
+		total_rx += ((struct ep_ent *)ktab_at(&m->eps, R->v[j]))->bytes;
+	if (S->n > 1 && R->n > 1 && total_rx == 0)
+		return 0; /* N:M with nothing delivered: no proportion to split by */
+	object_name(m, mech, o->key[1], o->key[2], name, sizeof(name));
+
+	for (size_t i = 0; i < S->n; i++) {
+		const struct ep_ent *s = ktab_at(&m->eps, S->v[i]);
+
+		for (size_t j = 0; j < R->n; j++) {
+			const struct ep_ent *r = ktab_at(&m->eps, R->v[j]);
+			struct join_end js, jr;
+			struct join_info ji = { &js, &jr, S->n, R->n };
+			struct edge *e;
+
+			if (s->key[0] == r->key[0] && s->key[1] == r->key[1])
+				continue;
+			if (!(e = sink_push(out)))
+				return -1;
+			e->mech = mech;
+			e->key_a = o->key[1];
+			e->key_b = o->key[2];
+			memcpy(e->object, name, sizeof(name));
+			fill_end(m, &e->src, s->key[0], s->key[1], s->comm);
+			fill_end(m, &e->dst, r->key[0], r->key[1], r->comm);
+			e->blocked_src_ns = s->blocked_ns;
+			e->blocked_dst_ns = r->blocked_ns;
+			e->exact = true;
+			if (S->n == 1 && R->n == 1) {
+				e->msgs = s->ops;
+				e->bytes = r->bytes;
+			} else if (R->n == 1) {
+				e->msgs = s->ops;
+				e->bytes = s->bytes;
+			} else if (S->n == 1) {
+				e->msgs = r->ops;
+				e->bytes = r->bytes;
+			} else {
+				e->exact = false;
+				e->bytes = mul_div(s->bytes, r->bytes, total_rx);
+				e->msgs = mul_div(s->ops, r->bytes, total_rx);
+			}
+			join_end_of(s, &js);
+			join_end_of(r, &jr);
+			if (ops && ops->join && ops->join(st, &ji, e, out))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Partition each object's endpoints into active senders and receivers, and join. */
+static int join_endpoints(struct model *m, struct edge_sink *out)
+{
+	struct idxvec S = { 0 }, R = { 0 };
+	int err = 0;
+
+	for (size_t i = 0; i < m->objs.n && !err; i++) {
+		const struct obj_ent *o = ktab_at(&m->objs, i);
+
+		S.n = R.n = 0;
+		for (uint32_t k = o->first_ep; k && !err; ) {
+			const struct ep_ent *e = ktab_at(&m->eps, k - 1);
+			uint32_t dir = e->key[2] >> 32;
+
+			/* An endpoint that moved nothing (only failed calls) is no end. */
+			if ((e->ops || e->bytes) && dir <= 1)
+				err = idxvec_push(dir == 0 ? &S : &R, k - 1);
+			k = e->next;
+		}
+		if (!err && S.n && R.n)
+			err = join_object(m, o, &S, &R, out);
+	}
+	free(S.v);
+	free(R.v);
+	return err;
+}
+
+/* Every module: a snapshot begins, then (after the join) its own edges. */
+static void modules_begin(struct model *m)
+{
+	const struct mech_ops *ops;
+
+	for_each_mech(i, ops)
+		if (ops->snapshot_begin)
+			ops->snapshot_begin(m->state[i]);
+}
+
+static int modules_edges(struct model *m, struct edge_sink *out)
+{
+	const struct mech_ops *ops;
+
+	for_each_mech(i, ops)
+		if (ops->edges && ops->edges(m->state[i], m, out))
+			return -1;
+	return 0;
+}
+
+
+static uint64_t sub_floor0(uint64_t cur, uint64_t prev)
+{
+	return cur > prev ? cur - prev : 0;
+}
+
+/*
+ * Deltas against the same edge (mech, object, both processes) in the
+ * previous snapshot; a new edge's delta is its whole value.  An inferred
+ * N:M share can shrink when the readers' proportions change: its delta is
+ * then 0, not a wrapped-around huge number.  The current values go to
+ * next, which becomes the model's previous snapshot once this one is done.
+ */
+static int compute_deltas(const struct model *m, struct edge_sink *eb, struct ktab *next)
+{
+	for (size_t i = 0; i < eb->n; i++) {
+		struct edge *e = &eb->v[i];
+		uint64_t key[7] = { (uint64_t)e->mech, e->key_a, e->key_b, e->src.pid,
+				    e->src.start_ns, e->dst.pid, e->dst.start_ns };
+		struct prev_ent *p;
+		long k = ktab_find(&m->prev, key);
+
+		p = k < 0 ? NULL : ktab_at(&m->prev, k);
+		e->d_msgs = sub_floor0(e->msgs, p ? p->msgs : 0);
+		e->d_bytes = sub_floor0(e->bytes, p ? p->bytes : 0);
+
+		if ((k = ktab_get(next, key, NULL)) < 0)
+			return -1;
+		p = ktab_at(next, k);
+		p->msgs = e->msgs;
+		p->bytes = e->bytes;
+	}
+	return 0;
+}
+
+static bool end_matches(const struct edge_end *end, const struct model_filter *f)
+{
+	for (int i = 0; i < f->n_pids; i++) {
+		if (f->pids[i] == end->pid)
+			return true;
+	}
+	for (int i = 0; i < f->n_comms; i++) {
+		if (strcmp(f->comms[i], end->comm) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* -p/-c keep an edge if either end is one of the pids or current comms. */
+static bool filter_keeps(const struct model_filter *f, const struct edge *e)
+{
+	if (!f || (f->n_pids <= 0 && f->n_comms <= 0))
+		return true;
+	return end_matches(&e->src, f) || end_matches(&e->dst, f);
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+/* bytes desc, msgs desc, then anything that makes the order total. */
+static int edge_cmp(const void *pa, const void *pb)
+{
+	const struct edge *a = pa, *b = pb;
+	int c;
+
+	if ((c = CMP(b->bytes, a->bytes)) || (c = CMP(b->msgs, a->msgs)) ||
+	    (c = CMP(a->src.pid, b->src.pid)) || (c = CMP(a->dst.pid, b->dst.pid)) ||
+	    (c = strcmp(a->object, b->object)))
+		return c;
+	if ((c = CMP(a->mech, b->mech)) || (c = CMP(a->src.start_ns, b->src.start_ns)) ||
+	    (c = CMP(a->dst.start_ns, b->dst.start_ns)) || (c = CMP(a->key_a, b->key_a)))
+		return c;
+	return CMP(a->key_b, b->key_b);
+}
+
+static int proc_cmp(const void *pa, const void *pb)
+{
+	const struct model_proc *a = pa, *b = pb;
+	int c = CMP(a->pid, b->pid);
+
+	return c ? c : CMP(a->start_ns, b->start_ns);
+}
+
+struct sproc_ent {
+	uint64_t key[2]; /* pid, start_ns */
+	struct model_proc p;
+};
+
+/*
+ * The processes at the ends of the reported edges.  One the table does not
+ * know (it predates tracing and was never hinted) is still listed, with the
+ * comm the edge shows.
+ */
+static int add_end_proc(const struct model *m, struct ktab *seen, const struct edge_end *end)
+{
+	uint64_t key[2] = { end->pid, end->start_ns };
+	const struct proc_ent *pe;
+	struct sproc_ent *se;
+	bool created;
+	long i;
+
+	if (end->pid == 0)
+		return 0;
+	if ((i = ktab_get(seen, key, &created)) < 0)
+		return -1;
+	if (!created)
+		return 0;
+	se = ktab_at(seen, i);
+	pe = proc_lookup(m, end->pid, end->start_ns);
+	if (pe)
+		se->p = pe->p;
+	se->p.pid = end->pid;
+	se->p.start_ns = end->start_ns;
+	model_copy_comm(se->p.comm, end->comm);
+	return 0;
+}
+
+static int collect_procs(const struct model *m, struct snapshot *s)
+{
+	struct ktab seen;
+
+	ktab_init(&seen, sizeof(struct sproc_ent), 2);
+	for (size_t i = 0; i < s->n_edges; i++) {
+		if (add_end_proc(m, &seen, &s->edges[i].src) ||
+		    add_end_proc(m, &seen, &s->edges[i].dst))
+			goto fail;
+	}
+	s->procs = calloc(seen.n ? seen.n : 1, sizeof(*s->procs));
+	if (!s->procs)
+		goto fail;
+	for (size_t i = 0; i < seen.n; i++)
+		s->procs[i] = ((struct sproc_ent *)ktab_at(&seen, i))->p;
+	s->n_procs = seen.n;
+	qsort(s->procs, s->n_procs, sizeof(*s->procs), proc_cmp);
+	ktab_free(&seen);
+	return 0;
+fail:
+	ktab_free(&seen);
+	return -1;
+}
+
+/* Apply the filter and sort: the edges the report shows. */
+static int select_edges(const struct edge_sink *eb, const struct model_filter *f,
+			struct snapshot *s)
+{
+	s->edges = calloc(eb->n ? eb->n : 1, sizeof(*s->edges));
+	if (!s->edges)
+		return -1;
+	for (size_t i = 0; i < eb->n; i++) {
+		if (filter_keeps(f, &eb->v[i]))
+			s->edges[s->n_edges++] = eb->v[i];
+	}
+	qsort(s->edges, s->n_edges, sizeof(*s->edges), edge_cmp);
+	return 0;
+}
+
+struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, int64_t wall_sec,
+				const struct model_filter *filter)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	struct edge_sink eb = { .m = m };
+	struct ktab next;
+
+	if (!s)
+		return NULL;
+	ktab_init(&next, sizeof(struct prev_ent), 7);
+	/*
+	 * Deltas see every edge, so that a filter hides edges without changing
+	 * what the shown ones say.  On failure the model is left as it was:
+	 * the next snapshot's deltas still span from the last successful one.
+	 */
+	modules_begin(m);
+	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || compute_deltas(m, &eb, &next) ||
+	    select_edges(&eb, filter, s) || collect_procs(m, s)) {
+		free(eb.v);
+		free(eb.ext);
+		ktab_free(&next);
+		snapshot_free(s);
+		return NULL;
+	}
+	free(eb.v);
+	s->ext = eb.ext;
+	s->ext_size = eb.ext_size;
+	ktab_free(&m->prev);
+	m->prev = next;
+
+	s->seq = ++m->seq;
+	s->final = final;
+	s->elapsed_s = elapsed_s;
+	s->wall_sec = wall_sec;
+	s->interval_s = elapsed_s > m->last_elapsed ? elapsed_s - m->last_elapsed : 0;
+	m->last_elapsed = elapsed_s;
+	s->lost = m->lost;
+	s->lost.map_full += m->dropped;
+	return s;
+}
+
+void snapshot_free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	free(s->edges);
+	free(s->procs);
+	free(s->ext);
+	free(s);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The IPC model: processes, objects and their endpoints, and the join of
+ * endpoints into process-pair edges.  Pure C, no libbpf, and no mechanism
+ * named: a mechanism is an opaque id (core/mech.h says whose), and what a
+ * mechanism adds to an edge is its own extension blob.
+ *
+ * Feeding is idempotent: an endpoint observation carries cumulative values
+ * and replaces what the model had for that key.  Deltas exist only between
+ * two snapshots.
+ */
+#ifndef IPCTRACE_MODEL_H
+#define IPCTRACE_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MODEL_COMM_LEN 16
+
+struct mech_ops;
+
+/* A process is (pid, start_ns); start_ns is start_boottime in ns. */
+struct proc_ref {
+	uint32_t pid;
+	uint64_t start_ns;
+};
+
+struct model_proc {
+	uint32_t pid;
+	uint32_t ppid;         /* 0 when unknown */
+	uint64_t start_ns;
+	char comm[MODEL_COMM_LEN + 1]; /* NUL-terminated, raw bytes, may be hostile */
+	bool exited;
+	int exit_status;       /* wait status, valid if exited */
+	uint64_t exit_seq;     /* snapshot seq current when the exit was seen */
+};
+
+/* Cumulative counters of one endpoint, as read from the BPF map. */
+struct ep_obs {
+	struct proc_ref proc;
+	int mech;              /* a mechanism id (core/mech.h) */
+	int dir;               /* 0 = tx (wrote into the object), 1 = rx */
+	uint64_t obj_a, obj_b; /* object identity, e.g. (s_dev, i_ino) */
+	uint64_t ops, bytes, blocked_ns;
+	char comm[MODEL_COMM_LEN + 1]; /* comm at first use, fallback name */
+	uint64_t aux[2];       /* the mechanism's own counters, opaque to the core */
+};
+
+struct model;
+
+/* A model with a private state for every mechanism module; NULL if out of memory. */
+struct model *model_new(void);
+void model_free(struct model *m);
+
+/*
+ * Process lifecycle.  Each call creates the process if unknown.  fork sets
+ * ppid and comm; exec and comm replace comm; exit marks the process exited
+ * (it stays in the model, and is reported, until model_reap()).
+ */
+void model_proc_fork(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
+void model_proc_exec(struct model *m, struct proc_ref p, const char *comm);
+void model_proc_comm(struct model *m, struct proc_ref p, const char *comm);
+void model_proc_exit(struct model *m, struct proc_ref p, int exit_status);
+/* Fill in what is unknown (ppid 0, empty comm) without overriding events. */
+void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
+/* NULL if unknown.  The pointer is valid until the next call that adds a process. */
+const struct model_proc *model_proc_find(const struct model *m, struct proc_ref p);
+
+/* A cumulative endpoint observation (replaces the previous values for the same key). */
+void model_update_endpoint(struct model *m, const struct ep_obs *o);
+
+/* Display name of an object, e.g. the FIFO's path.  Copied; NULL: the default name. */
+void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
+			   const char *name);
+
+/* "Now" (CLOCK_MONOTONIC ns) for periods still open at the next snapshot. */
+void model_set_clock(struct model *m, uint64_t now_ns);
+uint64_t model_clock(const struct model *m);
+
+/* The private state of a mechanism module (its state_new()), or NULL. */
+void *model_mech_state(const struct model *m, const struct mech_ops *ops);
+
+/* An observation a module could not store (out of memory): shown as map_full. */
+void model_count_dropped(struct model *m);
+
+/*
+ * Copy a comm that need not be NUL-terminated (BPF's 16 bytes) into a
+ * buffer of MODEL_COMM_LEN + 1 bytes.
+ */
+void model_copy_comm(char *dst, const char *src);
+
+/* Lost-event counters, cumulative, shown in every report. */
+struct model_lost {
+	uint64_t events;   /* ring buffer records dropped */
+	uint64_t map_full; /* operations not counted because a map was full */
+};
+void model_set_lost(struct model *m, const struct model_lost *lost);
+
+/* Edge filter from -p / -c: an edge is kept if either end matches. */
+struct model_filter {
+	const uint32_t *pids;
+	int n_pids;
+	const char *const *comms;
+	int n_comms;
+};
+
+struct edge_end {
+	uint32_t pid;
+	uint64_t start_ns;
+	char comm[MODEL_COMM_LEN + 1];
+};
+
+/*
+ * One process pair on one object.  The common counters are every
+ * mechanism's; what a mechanism adds (a signal's code, a segment's size,
+ * a queue's depth...) is its extension: ext_len bytes at ext_off in the
+ * snapshot's arena, laid out as that mechanism's module defines it.
+ */
+struct edge {
+	int mech;
+	char object[300];      /* "pipe:[8425]", "/tmp/fifo", "SIGUSR1" */
+	uint64_t key_a, key_b; /* the object's identity within mech */
+	bool exact;
+	struct edge_end src, dst;
+	uint64_t msgs, bytes;  /* cumulative */
+	uint64_t d_msgs, d_bytes; /* since the previous snapshot */
+	uint64_t blocked_src_ns, blocked_dst_ns;
+	uint32_t ext_off, ext_len;
+};
+
+struct snapshot {
+	uint64_t seq;
+	bool final;
+	double elapsed_s;
+	int64_t wall_sec;      /* time(NULL) at the snapshot, for "ts" */
+	double interval_s;     /* elapsed_s minus the previous snapshot's: d_* span this */
+	struct model_lost lost;
+	struct edge *edges;    /* sorted by bytes desc, then msgs desc, then src pid */
+	size_t n_edges;
+	struct model_proc *procs; /* processes that are an end of some edge, by pid */
+	size_t n_procs;
+	unsigned char *ext;    /* the edges' extensions */
+	size_t ext_size;
+};
+
+/* e's extension in s, or NULL if it has none. */
+const void *edge_ext(const struct snapshot *s, const struct edge *e);
+
+/*
+ * Join endpoints into edges, add each mechanism's edges of its own,
+ * compute deltas against the previous snapshot, apply the filter (may be
+ * NULL).  seq increments on every call.  NULL if out of memory; the model
+ * is then as it was.
+ */
+struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, int64_t wall_sec,
+				const struct model_filter *filter);
+void snapshot_free(struct snapshot *s);
+
+/*
+ * Processes that exited before the latest snapshot was taken: the caller may
+ * delete their BPF map entries.  Their counters stay in the model.
+ * Returns the count written to out (at most max).
+ */
+size_t model_reapable(struct model *m, struct proc_ref *out, size_t max);
+/* Mark as reaped so model_reapable() does not return them again. */
+void model_mark_reaped(struct model *m, struct proc_ref p);
+
+/* ---- for mechanism modules building edges ---- */
+
+/*
+ * Where edges are built during a snapshot.  A module adds edges of its own
+ * with edge_sink_add(), and attaches its extension to an edge with
+ * edge_sink_ext().
+ */
+struct edge_sink;
+
+/*
+ * Add e (a copy).  Its ends need pid and start_ns only: the model names
+ * them from the process table, with src_comm/dst_comm as fallbacks.  An
+ * empty e->object is named like the model names (mech, key_a, key_b).  ext
+ * (ext_len bytes, may be 0) is copied as its extension.  0, or -1 when out
+ * of memory.
+ */
+int edge_sink_add(struct edge_sink *out, const struct edge *e, const char *src_comm,
+		  const char *dst_comm, const void *ext, size_t ext_len);
+/* Copy ext in as e's extension (e is an edge of this sink).  0 or -1. */
+int edge_sink_ext(struct edge_sink *out, struct edge *e, const void *ext, size_t len);
+
+/* One side of a join: an endpoint's counters. */
+struct join_end {
+	struct proc_ref proc;
+	uint64_t ops, bytes, blocked_ns;
+	uint64_t aux[2];
+};
+
+/* What a module's join hook is told about the edge the generic join made. */
+struct join_info {
+	const struct join_end *src, *dst;
+	size_t n_senders, n_receivers; /* active endpoints of the object on each side */
+};
+
+#endif /* IPCTRACE_MODEL_H */

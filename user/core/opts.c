@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * getopt_long rather than argp: argp's errors are two lines and it exits by
+ * itself; ipctrace wants one-line errors and a parser tests can call twice.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/mech.h"
+#include "core/opts.h"
+
+static const char usage[] =
+"Usage: ipctrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"Show which processes talk to which through pipes, FIFOs, signals, message\n"
+"queues, shared memory, semaphores, unix sockets and loopback TCP/UDP.\n"
+"\n"
+"  -f, --format FMT     table (default), json (JSON lines), dot (Graphviz)\n"
+"  -i, --interval SEC   report every SEC seconds (default: 1 for a table on a\n"
+"                       terminal, else only the final report)\n"
+"  -d, --duration SEC   stop after SEC seconds\n"
+"  -p, --pid PID        only IPC where PID is one end (repeatable, or a comma list)\n"
+"  -c, --comm NAME      only IPC where a process named NAME is one end (repeatable)\n"
+"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,signal or all\n"
+"                       (default: all)\n"
+"  -o, --output FILE    write reports to FILE instead of stdout\n"
+"      --check          print what this kernel supports and exit\n"
+"  -h, --help           this help\n"
+"  -- COMMAND           run COMMAND (as the invoking user under sudo), trace it\n"
+"                       and its descendants, stop when it exits; exit with its status\n";
+
+enum { OPT_CHECK = 256, OPT_BENCH_NOOP };
+
+static const struct option longopts[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "mech", required_argument, NULL, 'm' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "bench-noop", no_argument, NULL, OPT_BENCH_NOOP },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 1e7)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int add_pids(struct opts *o, const char *list, FILE *err)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int ret = 0;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		unsigned long v;
+		uint32_t *grown;
+
+		errno = 0;
+		v = strtoul(tok, &end, 10);
+		if (errno || end == tok || *end || v == 0 || v > INT_MAX || tok[0] == '-') {
+			fprintf(err, "ipctrace: invalid pid '%s' (expected a positive number)\n", tok);
+			ret = -1;
+			break;
+		}
+		grown = realloc(o->pids, (o->n_pids + 1) * sizeof(*o->pids));
+		if (!grown) {
+			ret = -1;
+			break;
+		}
+		o->pids = grown;
+		o->pids[o->n_pids++] = v;
+	}
+	if (!tok && ret == 0 && o->n_pids == 0) {
+		fprintf(err, "ipctrace: -p needs at least one pid\n");
+		ret = -1;
+	}
+	free(copy);
+	return ret;
+}
+
+static int add_comm(struct opts *o, const char *name, FILE *err)
+{
+	char **grown;
+
+	if (!*name) {
+		fprintf(err, "ipctrace: -c needs a process name\n");
+		return -1;
+	}
+	grown = realloc(o->comms, (o->n_comms + 1) * sizeof(*o->comms));
+	if (!grown)
+		return -1;
+	o->comms = grown;
+	o->comms[o->n_comms] = strdup(name);
+	return o->comms[o->n_comms++] ? 0 : -1;
+}
+
+/* A comma list of -m words (core/mech.h), or "all". */
+static int parse_mechs(struct opts *o, const char *list, FILE *err)
+{
+	char *copy = strdup(list), *tok, *save = NULL, avail[256];
+	int ret = 0;
+
+	if (!copy)
+		return -1;
+	mech_opt_list(avail, sizeof(avail));
+	o->mech_mask = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint32_t mask = strcmp(tok, "all") ? mech_opt_mask(tok) : mech_all_mask();
+
+		if (!mask) {
+			fprintf(err, "ipctrace: unknown mechanism '%s' (available: %s, or all)\n",
+				tok, avail);
+			ret = -1;
+			break;
+		}
+		o->mech_mask |= mask;
+	}
+	if (!ret && !o->mech_mask) {
+		fprintf(err, "ipctrace: -m needs at least one mechanism\n");
+		ret = -1;
+	}
+	free(copy);
+	return ret;
+}
+
+static int parse_format(struct opts *o, const char *s, FILE *err)
+{
+	if (!strcmp(s, "table"))
+		o->format = FMT_TABLE;
+	else if (!strcmp(s, "json"))
+		o->format = FMT_JSON;
+	else if (!strcmp(s, "dot"))
+		o->format = FMT_DOT;
+	else if (!strcmp(s, "events")) {
+		fprintf(err, "ipctrace: format 'events' is not available in this version "
+			"(use table, json or dot)\n");
+		return -1;
+	} else {
+		fprintf(err, "ipctrace: unknown format '%s' (use table, json or dot)\n", s);
+		return -1;
+	}
+	return 0;
+}
+
+int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FILE *err)
+{
+	bool interval_set = false;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->format = FMT_TABLE;
+	o->mech_mask = mech_all_mask();
+
+	optind = 0; /* full reset, so tests can parse more than once */
+	opterr = 0;
+	/* '+': stop at the first non-option, so COMMAND's own flags are left alone */
+	while ((c = getopt_long(argc, argv, "+:f:i:d:p:c:m:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (parse_format(o, optarg, err))
+				goto fail;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval_s)) {
+				fprintf(err, "ipctrace: invalid interval '%s' (seconds > 0)\n", optarg);
+				goto fail;
+			}
+			interval_set = true;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration_s)) {
+				fprintf(err, "ipctrace: invalid duration '%s' (seconds > 0)\n", optarg);
+				goto fail;
+			}
+			break;
+		case 'p':
+			if (add_pids(o, optarg, err))
+				goto fail;
+			break;
+		case 'c':
+			if (add_comm(o, optarg, err))
+				goto fail;
+			break;
+		case 'm':
+			if (parse_mechs(o, optarg, err))
+				goto fail;
+			break;
+		case 'o':
+			if (!*optarg) {
+				fprintf(err, "ipctrace: -o needs a file name\n");
+				goto fail;
+			}
+			o->output = optarg;
+			break;
+		case OPT_CHECK:
+			o->check = true;
+			break;
+		case OPT_BENCH_NOOP:
+			o->bench_noop = true;
+			break;
+		case 'h':
+			fputs(usage, out);
+			opts_free(o);
+			return 1;
+		case ':':
+			fprintf(err, "ipctrace: option '%s' needs an argument (see --help)\n",
+				argv[optind - 1]);
+			goto fail;
+		default:
+			if (optopt)
+				fprintf(err, "ipctrace: unknown option '-%c' (see --help)\n", optopt);
+			else
+				fprintf(err, "ipctrace: unknown option '%s' (see --help)\n",
+					argv[optind - 1]);
+			goto fail;
+		}
+	}
+
+	if (optind < argc) {
+		/* getopt consumed a "--" if there was one; anything left is COMMAND */
+		if (strcmp(argv[optind - 1], "--") != 0) {
+			fprintf(err, "ipctrace: unexpected argument '%s' (put COMMAND after --)\n",
+				argv[optind]);
+			goto fail;
+		}
+		o->cmd = &argv[optind];
+	} else if (optind > 0 && optind == argc && !strcmp(argv[optind - 1], "--")) {
+		fprintf(err, "ipctrace: '--' must be followed by a command\n");
+		goto fail;
+	}
+
+	if (!interval_set && o->format == FMT_TABLE && is_tty && !o->output)
+		o->interval_s = 1.0;
+	return 0;
+fail:
+	opts_free(o);
+	return -1;
+}
+
+void opts_free(struct opts *o)
+{
+	for (int i = 0; i < o->n_comms; i++)
+		free(o->comms[i]);
+	free(o->comms);
+	free(o->pids);
+	o->comms = NULL;
+	o->pids = NULL;
+	o->n_comms = o->n_pids = 0;
+}

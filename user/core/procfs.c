@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/procfs.h"
+
+bool procfs_lookup(uint32_t pid, uint64_t start_ns, uint32_t *ppid, char *comm)
+{
+	char path[64], buf[1024], *open_paren, *close_paren, *p;
+	unsigned long long starttime = 0;
+	unsigned int pp = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t n, clen;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+
+	/* comm may hold spaces and parentheses: it ends at the LAST ')' */
+	open_paren = strchr(buf, '(');
+	close_paren = strrchr(buf, ')');
+	if (!open_paren || !close_paren || close_paren < open_paren || hz <= 0)
+		return false;
+	/* after ") ": state(3) ppid(4) ... starttime(22) */
+	p = close_paren + 2;
+	if (sscanf(p, "%*c %u %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+		   &pp, &starttime) != 2)
+		return false;
+	if (starttime != start_ns / (1000000000ULL / hz))
+		return false;
+	clen = close_paren - open_paren - 1;
+	if (clen > 16)
+		clen = 16;
+	memcpy(comm, open_paren + 1, clen);
+	comm[clen] = '\0';
+	*ppid = pp;
+	return true;
+}
+
+bool procfs_pid_exists(uint32_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u", pid);
+	return stat(path, &st) == 0;
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Process lifecycle: the "proc_events" ring buffer (fork, exec, comm
+ * changes, exit) into the model's process table.  No edges of its own: its
+ * programs serve every mechanism (names, the traced set, reaping), so they
+ * load whatever -m says.
+ */
+#include <string.h>
+#include "kernel/abi.h"
+#include "core/collect.h"
+#include "kernel/kif.h"
+#include "mech/proc.h"
+
+_Static_assert(sizeof(struct ipc_proc_event) == 32 + IPC_COMM_LEN, "proc_event layout");
+
+static int on_proc_event(void *ctx, void *data, size_t size)
+{
+	const struct ipc_proc_event *e = data;
+	struct model *m = ctx;
+	struct proc_ref p = { .pid = e->tgid, .start_ns = e->start_ns };
+	char comm[IPC_COMM_LEN + 1];
+
+	if (size < sizeof(*e))
+		return 0;
+	memcpy(comm, e->comm, IPC_COMM_LEN);
+	comm[IPC_COMM_LEN] = '\0';
+	switch (e->type) {
+	case PROC_FORK:
+		model_proc_fork(m, p, e->ppid, comm);
+		break;
+	case PROC_EXEC:
+		model_proc_exec(m, p, comm);
+		break;
+	case PROC_COMM:
+		model_proc_comm(m, p, comm);
+		break;
+	case PROC_EXIT:
+		model_proc_exit(m, p, e->exit_code);
+		break;
+	}
+	return 0; /* never negative: that would stop the drain */
+}
+
+static int proc_collect_init(struct collector *c, struct kif *k, struct model *m)
+{
+	return collector_add_ring(c, kif_map_fd(k, "proc_events"), on_proc_event, m);
+}
+
+const struct mech_ops mech_proc = {
+	.name = "process",
+	.prefixes = "proc_",
+	.always = true,
+	.collect_init = proc_collect_init,
+};

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Process lifecycle (bpf/proc.bpf.c): fork, exec, comm and exit into the model. */
+#ifndef IPCTRACE_MECH_PROC_H
+#define IPCTRACE_MECH_PROC_H
+
+#include "core/mech.h"
+#include "core/model.h"
+
+extern const struct mech_ops mech_proc;
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Semaphores, SysV and POSIX (bpf/sem.bpf.c).  Posts and waits are the
+ * generic endpoints (src posted, dst waited); wake-ups are counted per
+ * (waker, wakee, semaphore): how many of the wakee's blocked waits the
+ * waker's operation ended, and how long the wakee was blocked in them.
+ * POSIX semaphores live in libc: uprobes on sem_post, sem_wait & co.
+ */
+#ifndef IPCTRACE_MECH_SEM_H
+#define IPCTRACE_MECH_SEM_H
+
+#include <stdint.h>
+#include "core/mech.h"
+#include "core/model.h"
+
+extern const struct mech_ops mech_sem;
+
+/* Cumulative wake-ups of one wakee by one waker on one semaphore. */
+struct wake_obs {
+	int mech;
+	struct proc_ref waker, wakee;
+	uint64_t obj_a, obj_b;
+	uint64_t wakes, blocked_ns;
+	char wakee_comm[MODEL_COMM_LEN + 1];
+};
+/* Replace the previous values for the same key. */
+void sem_update_wake(struct model *m, const struct wake_obs *o);
+
+/* A sem edge's extension. */
+struct sem_ext {
+	uint64_t posts;            /* src's posts */
+	uint64_t waits;            /* dst's successful waits */
+	uint64_t wakes;            /* dst's blocked waits that src's post ended */
+	uint64_t wake_blocked_ns;  /* the time dst was blocked in them */
+};
+
+#endif /* IPCTRACE_MECH_SEM_H */

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Shared memory attach overlaps (see shm.h).
+ *
+ * Per (segment, process) a "member" counts the process's live mappings
+ * of the segment.  When a count goes 0 -> n the process becomes attached,
+ * n -> 0 detached.  Each pair of members of one segment keeps the time both
+ * were attached: on every transition of one, the pairs it forms with the
+ * members attached at that moment open or close.  A segment keeps the list
+ * of its attached members and a process the list of its members, so an
+ * event costs O(processes attached to the segment now) (fork and exit:
+ * summed over the process's segments), however long the run.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/abi.h"
+#include "core/collect.h"
+#include "core/ktab.h"
+#include "kernel/features.h"
+#include "kernel/kif.h"
+#include "mech/shm.h"
+#include "output/fmt.h"
+
+_Static_assert(sizeof(struct ipc_shm_event) == 88 + SHM_NAME_DEPTH * IPC_NAME_LEN,
+	       "ipc_shm_event layout");
+_Static_assert((int)SHM_EV_ATTACH == (int)SHM_OBS_ATTACH &&
+	       (int)SHM_EV_DETACH == (int)SHM_OBS_DETACH && (int)SHM_EV_FORK == (int)SHM_OBS_FORK &&
+	       (int)SHM_EV_GONE == (int)SHM_OBS_GONE, "shm event types");
+
+
+struct seg {
+	uint64_t key[2];      /* dev, ino */
+	uint64_t size;
+	int shmid;
+	int64_t sysv_key;
+	bool internal;
+	char *name;           /* as the attach event gave it */
+	uint32_t *att;        /* members attached now */
+	size_t n_att, cap_att;
+};
+
+struct member {
+	uint64_t key[4];      /* dev, ino, pid, start_ns */
+	uint32_t seg;
+	uint32_t pnext;       /* next member of the same process, index + 1 */
+	uint32_t count;       /* live mappings */
+	uint64_t first_ts;    /* first attach: the earlier attacher is the edge's src */
+	char comm[MODEL_COMM_LEN + 1];
+};
+
+struct sproc {
+	uint64_t key[2];      /* pid, start_ns */
+	uint32_t first;       /* its first member, index + 1 */
+};
+
+struct pair {
+	uint64_t key[2];      /* member indexes, lower first */
+	uint64_t since;       /* both attached since, when together */
+	uint64_t closed_ns;   /* time together in periods that ended */
+	bool together;
+	bool met;             /* were attached together at least once */
+};
+
+struct shm_state {
+	struct ktab segs, members, procs, pairs;
+};
+
+static void *shm_state_new(void)
+{
+	struct shm_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	ktab_init(&s->segs, sizeof(struct seg), 2);
+	ktab_init(&s->members, sizeof(struct member), 4);
+	ktab_init(&s->procs, sizeof(struct sproc), 2);
+	ktab_init(&s->pairs, sizeof(struct pair), 2);
+	return s;
+}
+
+static void shm_state_free(void *st)
+{
+	struct shm_state *s = st;
+
+	for (size_t i = 0; i < s->segs.n; i++) {
+		free(((struct seg *)ktab_at(&s->segs, i))->name);
+		free(((struct seg *)ktab_at(&s->segs, i))->att);
+	}
+	ktab_free(&s->segs);
+	ktab_free(&s->members);
+	ktab_free(&s->procs);
+	ktab_free(&s->pairs);
+	free(s);
+}
+
+
+static long pair_get(struct shm_state *s, uint32_t a, uint32_t b)
+{
+	uint64_t key[2] = { a < b ? a : b, a < b ? b : a };
+
+	return ktab_get(&s->pairs, key, NULL);
+}
+
+/*
+ * Member mi changes between detached and attached at ts: open or close its
+ * pairs with every other member of the segment attached now, and join or
+ * leave that list.
+ */
+static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint64_t ts)
+{
+	const struct member *m = ktab_at(&s->members, mi);
+	struct seg *g = ktab_at(&s->segs, m->seg);
+	size_t self = g->n_att;
+
+	for (size_t k = 0; k < g->n_att; k++) {
+		struct pair *p;
+		long pi;
+
+		if (g->att[k] == mi) {
+			self = k;
+			continue;
+		}
+		if ((pi = pair_get(s, mi, g->att[k])) < 0)
+			return -1;
+		p = ktab_at(&s->pairs, pi);
+		if (attach) {
+			p->together = true;
+			p->met = true;
+			p->since = ts;
+		} else if (p->together) {
+			p->together = false;
+			/* records of two CPUs may arrive a little out of time order */
+			p->closed_ns += ts > p->since ? ts - p->since : 0;
+		}
+	}
+	if (!attach) {
+		if (self < g->n_att)
+			g->att[self] = g->att[--g->n_att];
+		return 0;
+	}
+	if (g->n_att == g->cap_att) {
+		size_t cap = g->cap_att ? 2 * g->cap_att : 4;
+		uint32_t *a = realloc(g->att, cap * sizeof(*a));
+
+		if (!a)
+			return -1;
+		g->att = a;
+		g->cap_att = cap;
+	}
+	g->att[g->n_att++] = mi;
+	return 0;
+}
+
+static long member_get(struct shm_state *s, uint32_t seg, struct proc_ref p, uint64_t ts,
+		       const char *comm)
+{
+	const struct seg *g = ktab_at(&s->segs, seg);
+	uint64_t key[4] = { g->key[0], g->key[1], p.pid, p.start_ns };
+	struct member *m;
+	bool created;
+	uint64_t pkey[2] = { p.pid, p.start_ns };
+	long mi = ktab_get(&s->members, key, &created), pi;
+	struct sproc *sp;
+
+	if (mi < 0 || !created)
+		return mi;
+	if ((pi = ktab_get(&s->procs, pkey, NULL)) < 0)
+		return -1; /* the member stays, unlisted: fork and exit miss it */
+	sp = ktab_at(&s->procs, pi);
+	m = ktab_at(&s->members, mi);
+	m->seg = seg;
+	m->first_ts = ts;
+	model_copy_comm(m->comm, comm ? comm : "");
+	m->pnext = sp->first;
+	sp->first = mi + 1;
+	return mi;
+}
+
+/* count mappings more (delta > 0) or fewer; clamps at 0 (detach of an unseen attach). */
+static int member_add(struct shm_state *s, uint32_t mi, int64_t delta, uint64_t ts)
+{
+	struct member *m = ktab_at(&s->members, mi);
+	uint32_t before = m->count;
+
+	if (delta < 0 && (uint64_t)-delta >= before)
+		m->count = 0;
+	else
+		m->count = before + delta;
+	if (!before && m->count)
+		return member_transition(s, mi, true, ts);
+	if (before && !m->count)
+		return member_transition(s, mi, false, ts);
+	return 0;
+}
+
+static int shm_attach(struct shm_state *s, const struct shm_obs *o)
+{
+	uint64_t key[2] = { o->dev, o->ino };
+	struct seg *g;
+	bool created;
+	long gi = ktab_get(&s->segs, key, &created), mi;
+
+	if (gi < 0)
+		return -1;
+	g = ktab_at(&s->segs, gi);
+	/* The latest attach says what the segment is now (size, name). */
+	g->size = o->size;
+	g->internal = o->internal;
+	if (o->shmid >= 0) {
+		g->shmid = o->shmid;
+		g->sysv_key = o->key;
+	} else if (created) {
+		g->shmid = -1;
+		g->sysv_key = -1;
+	}
+	if (created || (o->name[0] && (!g->name || strcmp(g->name, o->name)))) {
+		char *n = strdup(o->name);
+
+		if (!n)
+			return -1;
+		free(g->name);
+		g->name = n;
+	}
+	if ((mi = member_get(s, gi, o->proc, o->ts_ns, o->comm)) < 0)
+		return -1;
+	return member_add(s, mi, 1, o->ts_ns);
+}
+
+static int shm_detach(struct shm_state *s, const struct shm_obs *o)
+{
+	uint64_t key[4] = { o->dev, o->ino, o->proc.pid, o->proc.start_ns };
+	long mi = ktab_find(&s->members, key);
+
+	/* A mapping made before tracing began: its attach period is unknown. */
+	if (mi < 0)
+		return 0;
+	return member_add(s, mi, -1, o->ts_ns);
+}
+
+/* The first member of process p, index + 1, or 0. */
+static uint32_t proc_first(const struct shm_state *s, struct proc_ref p)
+{
+	uint64_t key[2] = { p.pid, p.start_ns };
+	long pi = ktab_find(&s->procs, key);
+
+	return pi < 0 ? 0 : ((const struct sproc *)ktab_at(&s->procs, pi))->first;
+}
+
+/* Every mapping of the parent now also belongs to the child. */
+static int shm_fork(struct shm_state *s, const struct shm_obs *o)
+{
+	for (uint32_t k = proc_first(s, o->proc); k; ) {
+		const struct member *m = ktab_at(&s->members, k - 1);
+		uint32_t count = m->count, seg = m->seg, next = m->pnext;
+		char comm[MODEL_COMM_LEN + 1];
+		long ci;
+
+		if (count) {
+			memcpy(comm, m->comm, sizeof(comm));
+			/* m may move: the child's member is a new entry */
+			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0 ||
+			    member_add(s, ci, count, o->ts_ns))
+				return -1;
+		}
+		k = next;
+	}
+	return 0;
+}
+
+static int shm_gone(struct shm_state *s, const struct shm_obs *o)
+{
+	for (uint32_t k = proc_first(s, o->proc); k; ) {
+		const struct member *m = ktab_at(&s->members, k - 1);
+		uint32_t next = m->pnext;
+
+		if (m->count && member_add(s, k - 1, -(int64_t)m->count, o->ts_ns))
+			return -1;
+		k = next;
+	}
+	return 0;
+}
+
+void shm_event(struct model *m, const struct shm_obs *o)
+{
+	struct shm_state *s = model_mech_state(m, &mech_shm);
+	int err = 0;
+
+	switch (o->type) {
+	case SHM_OBS_ATTACH:
+		err = shm_attach(s, o);
+		break;
+	case SHM_OBS_DETACH:
+		err = shm_detach(s, o);
+		break;
+	case SHM_OBS_FORK:
+		err = shm_fork(s, o);
+		break;
+	case SHM_OBS_GONE:
+		err = shm_gone(s, o);
+		break;
+	}
+	if (err)
+		model_count_dropped(m);
+}
+
+/*
+ * "shm:SHMID" for SysV; the path of a POSIX shm file; "memfd:NAME" for a
+ * memfd; "shm:anon[INO]" for a shared anonymous mapping (named "dev/zero"
+ * by the kernel) or any other file of no path.
+ */
+static void seg_name(const struct seg *g, char *buf, size_t len)
+{
+	if (g->shmid >= 0)
+		snprintf(buf, len, "shm:%d", g->shmid);
+	else if (g->internal && g->name && !strncmp(g->name, "memfd:", 6))
+		snprintf(buf, len, "%s", g->name);
+	else if (g->internal || !g->name || !g->name[0])
+		snprintf(buf, len, "shm:anon[%" PRIu64 "]", g->key[1]);
+	else
+		snprintf(buf, len, "%s", g->name);
+}
+
+static int shm_edges(void *st, const struct model *m, struct edge_sink *out)
+{
+	const struct shm_state *s = st;
+	uint64_t now = model_clock(m);
+
+	for (size_t i = 0; i < s->pairs.n; i++) {
+		const struct pair *p = ktab_at(&s->pairs, i);
+		const struct member *a = ktab_at(&s->members, p->key[0]);
+		const struct member *b = ktab_at(&s->members, p->key[1]);
+		const struct seg *g = ktab_at(&s->segs, a->seg);
+		struct edge e = { .mech = MECH_SHM, .exact = true };
+		struct shm_ext x = { .size = g->size, .together_ns = p->closed_ns,
+				     .key = g->sysv_key };
+
+		if (!p->met)
+			continue;
+		/* The first to attach is the source; a fork's child comes after its parent. */
+		if (b->first_ts < a->first_ts || (b->first_ts == a->first_ts && b->key[2] < a->key[2])) {
+			const struct member *t = a;
+
+			a = b;
+			b = t;
+		}
+		e.key_a = g->key[0];
+		e.key_b = g->key[1];
+		e.src.pid = a->key[2];
+		e.src.start_ns = a->key[3];
+		e.dst.pid = b->key[2];
+		e.dst.start_ns = b->key[3];
+		if (p->together && now > p->since)
+			x.together_ns += now - p->since;
+		seg_name(g, e.object, sizeof(e.object));
+		if (edge_sink_add(out, &e, a->comm, b->comm, &x, sizeof(x)))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the ring buffer ---- */
+
+static void copy_str(char *dst, const char *src, size_t n)
+{
+	size_t len = strnlen(src, n);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* The file's name as the model wants it: a path root first, or a bare name. */
+static void event_name(const struct ipc_shm_event *e, struct shm_obs *o)
+{
+	char comp[IPC_NAME_LEN + 1];
+	size_t len = 0;
+
+	o->name[0] = '\0';
+	o->internal = e->internal;
+	if (e->internal) {
+		if (e->depth)
+			copy_str(o->name, e->comp[0], IPC_NAME_LEN);
+		return;
+	}
+	if (e->truncated)
+		len += snprintf(o->name + len, sizeof(o->name) - len, "...");
+	for (int i = (int)e->depth - 1; i >= 0 && i < SHM_NAME_DEPTH; i--) {
+		copy_str(comp, e->comp[i], IPC_NAME_LEN);
+		len += snprintf(o->name + len, sizeof(o->name) - len, "/%s", comp);
+		if (len >= sizeof(o->name))
+			break;
+	}
+}
+
+static int on_shm_event(void *ctx, void *data, size_t size)
+{
+	const struct ipc_shm_event *e = data;
+	struct model *m = ctx;
+	struct shm_obs o;
+	unsigned int key;
+
+	if (size < sizeof(*e))
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.type = e->type; /* the same numbers: SHM_EV_* == SHM_OBS_* */
+	o.proc.pid = e->tgid;
+	o.proc.start_ns = e->start_ns;
+	o.child.pid = e->other_tgid;
+	o.child.start_ns = e->other_start_ns;
+	o.ts_ns = e->ts;
+	o.dev = e->dev;
+	o.ino = e->ino;
+	o.size = e->size;
+	o.shmid = -1;
+	o.key = -1;
+	copy_str(o.comm, e->comm, IPC_COMM_LEN);
+	if (e->type == SHM_EV_ATTACH) {
+		event_name(e, &o);
+		/* ipc/shm.c names a segment's file "SYSV%08x" after its key */
+		if (e->kind == SHM_KIND_SYSV) {
+			o.shmid = e->shmid;
+			if (sscanf(o.name, "SYSV%8x", &key) == 1)
+				o.key = key;
+		}
+	}
+	shm_event(m, &o);
+	return 0; /* never negative: that would stop the drain */
+}
+
+static int shm_collect_init(struct collector *c, struct kif *k, struct model *m)
+{
+	return collector_add_ring(c, kif_map_fd(k, "shm_events"), on_shm_event, m);
+}
+
+/* shm_fork/exec/exit do not call bpf_find_vma(), but alone they serve nothing. */
+static bool shm_loadable(const struct bpf_program *prog, char *why, size_t len)
+{
+	if (feature_find_vma())
+		return true;
+	snprintf(why, len, "this kernel has no bpf_find_vma() for tracing programs");
+	return false;
+}
+
+/* ---- output ---- */
+
+/* Attached together, not messages: the segment's size and the time shared. */
+static void shm_json(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct shm_ext *x = ext;
+
+	if (!x)
+		return;
+	fprintf(f, ",\"size\":%" PRIu64 ",\"together_ns\":%" PRIu64, x->size, x->together_ns);
+	if (x->key >= 0)
+		fprintf(f, ",\"key\":\"0x%08" PRIx64 "\"", (uint64_t)x->key);
+}
+
+/* Nothing moves through calls: what is shared is the segment. */
+static enum note_kind shm_note(const struct edge *e, const void *ext, char *buf, size_t len)
+{
+	const struct shm_ext *x = ext;
+	char a[24];
+
+	snprintf(buf, len, "size %s", fmt_human(x ? x->size : 0, 1024, a, sizeof(a)));
+	return NOTE_WHOLE;
+}
+
+static void shm_dot(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct shm_ext *x = ext;
+
+	fprintf(f, "\\n%" PRIu64 " B shared", x ? x->size : 0);
+}
+
+/* Attached together: no direction of flow is known. */
+static const char *shm_dot_attrs(const struct edge *e)
+{
+	return ", dir=none, color=blue, fontcolor=blue";
+}
+
+static const struct mech_kind shm_kinds[] = {
+	{ .id = MECH_SHM, .name = "shm", .label = "shm", .opt = "shm",
+	  .progs = "shm_" },
+	{ 0 },
+};
+
+const struct mech_ops mech_shm = {
+	.name = "shm",
+	.kinds = shm_kinds,
+	.prefixes = "shm_",
+	.prog_loadable = shm_loadable,
+	.collect_init = shm_collect_init,
+	.state_new = shm_state_new,
+	.state_free = shm_state_free,
+	.edges = shm_edges,
+	.json = shm_json,
+	.table_note = shm_note,
+	.dot_label = shm_dot,
+	.dot_attrs = shm_dot_attrs,
+};

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared memory (bpf/shm.bpf.c): SysV segments, POSIX shm, memfd and
+ * shared anonymous mappings.  An edge means "attached to the same segment
+ * at the same time", not messages: attach periods per (segment, process)
+ * are turned into an edge for every pair of processes that overlapped.
+ */
+#ifndef IPCTRACE_MECH_SHM_H
+#define IPCTRACE_MECH_SHM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/mech.h"
+#include "core/model.h"
+
+extern const struct mech_ops mech_shm;
+
+/*
+ * Attach periods, in the order the kernel reported them.  A segment is its
+ * shmem inode (dev, ino).  ATTACH adds one mapping, DETACH removes one,
+ * FORK gives child every mapping of proc, GONE (exec or exit) removes all
+ * of proc's.  Times are CLOCK_MONOTONIC ns.
+ */
+enum shm_obs_type { SHM_OBS_ATTACH = 1, SHM_OBS_DETACH, SHM_OBS_FORK, SHM_OBS_GONE };
+struct shm_obs {
+	int type;
+	struct proc_ref proc;
+	struct proc_ref child;  /* FORK */
+	uint64_t ts_ns;
+	uint64_t dev, ino;      /* ATTACH, DETACH */
+	uint64_t size;          /* ATTACH: bytes */
+	int shmid;              /* ATTACH of a SysV segment, else -1 */
+	int64_t key;            /* its SysV key, -1 if not SysV */
+	bool internal;          /* ATTACH: name is a bare name (memfd:x, dev/zero), not a path */
+	char name[256];         /* ATTACH: path or name of the backing file */
+	char comm[MODEL_COMM_LEN + 1];
+};
+void shm_event(struct model *m, const struct shm_obs *o);
+
+/* A shm edge's extension. */
+struct shm_ext {
+	uint64_t size;         /* the segment's, at its latest attach */
+	uint64_t together_ns;  /* how long both ends were attached together */
+	int64_t key;           /* SysV key, -1 for other kinds */
+};
+
+#endif /* IPCTRACE_MECH_SHM_H */

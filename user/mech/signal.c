@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Signals: one edge per (sender, target, signal, si_code), exact, since
+ * signal_generate names both.  signal_deliver runs in the target and does
+ * not know the sender, so deliveries are counted per (target, signal) and
+ * belong to an edge only when a single edge carries that signal to that
+ * target; with several senders or codes, splitting them would be a guess.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/abi.h"
+#include "core/collect.h"
+#include "core/ktab.h"
+#include "kernel/bpfmap.h"
+#include "kernel/kif.h"
+#include "mech/signal.h"
+#include "mech/signames.h"
+#include "output/fmt.h"
+#include "output/jsonesc.h"
+
+_Static_assert(sizeof(struct sig_key) == 32, "sig_key layout");
+_Static_assert(sizeof(struct sig_val) == 8 * (1 + SIGRES_MAX) + IPC_COMM_LEN, "sig_val layout");
+_Static_assert(sizeof(struct sigdel_key) == 16, "sigdel_key layout");
+_Static_assert(sizeof(struct sigdel_val) == 32 + IPC_COMM_LEN, "sigdel_val layout");
+_Static_assert(SIGRES_MAX == SIGNAL_RESULTS, "signal result count");
+
+struct sig_ent {
+	uint64_t key[6]; /* src pid, src start, dst pid, dst start, sig, code */
+	struct sig_obs o;
+};
+
+struct sigdel_ent {
+	uint64_t key[3]; /* pid, start_ns, sig */
+	struct sigdel_obs o;
+};
+
+struct sig_state {
+	struct ktab sigs, sigdels;
+};
+
+static void *sig_state_new(void)
+{
+	struct sig_state *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	ktab_init(&s->sigs, sizeof(struct sig_ent), 6);
+	ktab_init(&s->sigdels, sizeof(struct sigdel_ent), 3);
+	return s;
+}
+
+static void sig_state_free(void *st)
+{
+	struct sig_state *s = st;
+
+	ktab_free(&s->sigs);
+	ktab_free(&s->sigdels);
+	free(s);
+}
+
+void signal_update(struct model *m, const struct sig_obs *o)
+{
+	struct sig_state *s = model_mech_state(m, &mech_signal);
+	uint64_t key[6] = { o->src.pid, o->src.start_ns, o->dst.pid, o->dst.start_ns,
+			    (uint64_t)(int64_t)o->sig, (uint64_t)(int64_t)o->code };
+	long i = ktab_get(&s->sigs, key, NULL);
+	struct sig_ent *e;
+
+	if (i < 0) {
+		model_count_dropped(m);
+		return;
+	}
+	e = ktab_at(&s->sigs, i);
+	e->o = *o;
+	model_copy_comm(e->o.src_comm, o->src_comm);
+}
+
+void signal_update_delivery(struct model *m, const struct sigdel_obs *o)
+{
+	struct sig_state *s = model_mech_state(m, &mech_signal);
+	uint64_t key[3] = { o->proc.pid, o->proc.start_ns, (uint64_t)(int64_t)o->sig };
+	long i = ktab_get(&s->sigdels, key, NULL);
+	struct sigdel_ent *e;
+
+	if (i < 0) {
+		model_count_dropped(m);
+		return;
+	}
+	e = ktab_at(&s->sigdels, i);
+	e->o = *o;
+	model_copy_comm(e->o.comm, o->comm);
+}
+
+/* ---- the maps ---- */
+
+static void copy_bpf_comm(char *dst, const char *src)
+{
+	memcpy(dst, src, IPC_COMM_LEN);
+	dst[IPC_COMM_LEN] = '\0';
+}
+
+struct walk {
+	struct collector *c;
+	struct model *m;
+};
+
+static void on_sig(const void *k, const void *v, void *arg)
+{
+	const struct sig_key *key = k;
+	const struct sig_val *val = v;
+	struct walk *w = arg;
+	struct sig_obs o = {
+		.src = { key->src_tgid, key->src_start_ns },
+		.dst = { key->dst_tgid, key->dst_start_ns },
+		.sig = key->sig, .code = key->code, .generated = val->generated,
+	};
+
+	memcpy(o.result, val->result, sizeof(o.result));
+	copy_bpf_comm(o.src_comm, val->src_comm);
+	collector_hint(w->c, key->src_tgid, key->src_start_ns, o.src_comm);
+	collector_hint(w->c, key->dst_tgid, key->dst_start_ns, "");
+	signal_update(w->m, &o);
+}
+
+static void on_sigdel(const void *k, const void *v, void *arg)
+{
+	const struct sigdel_key *key = k;
+	const struct sigdel_val *val = v;
+	struct walk *w = arg;
+	struct sigdel_obs o = {
+		.proc = { key->tgid, key->start_ns }, .sig = key->sig,
+		.delivered = val->delivered, .lat_count = val->lat_count,
+		.lat_sum_ns = val->lat_sum_ns, .lat_max_ns = val->lat_max_ns,
+	};
+
+	copy_bpf_comm(o.comm, val->comm);
+	collector_hint(w->c, key->tgid, key->start_ns, o.comm);
+	signal_update_delivery(w->m, &o);
+}
+
+static void sig_read(struct collector *c, struct kif *k, struct model *m)
+{
+	struct walk w = { c, m };
+	struct sig_val val;
+	struct sigdel_val dval;
+
+	bpfmap_walk(kif_map_fd(k, "sigs"), sizeof(struct sig_key), &val, on_sig, &w);
+	bpfmap_walk(kif_map_fd(k, "sigdels"), sizeof(struct sigdel_key), &dval, on_sigdel, &w);
+}
+
+/* A dead target gets no more signals; a dead sender sends none. */
+static bool sig_reaped(const void *k, void *c)
+{
+	const struct sig_key *key = k;
+
+	return collector_is_reaped(c, key->dst_tgid, key->dst_start_ns) ||
+	       (key->src_tgid && collector_is_reaped(c, key->src_tgid, key->src_start_ns));
+}
+
+static bool sigdel_reaped(const void *k, void *c)
+{
+	const struct sigdel_key *key = k;
+
+	return collector_is_reaped(c, key->tgid, key->start_ns);
+}
+
+static void sig_reap(struct collector *c, struct kif *k)
+{
+	bpfmap_delete_if(kif_map_fd(k, "sigs"), sizeof(struct sig_key), sig_reaped, c);
+	bpfmap_delete_if(kif_map_fd(k, "sigdels"), sizeof(struct sigdel_key), sigdel_reaped, c);
+}
+
+/* ---- edges ---- */
+
+struct deliv_ent {
+	uint64_t key[3]; /* dst pid, dst start, sig */
+	uint32_t count;  /* signal edges with this key */
+	uint32_t sig;    /* index in sigs of the last one */
+};
+
+static const struct sigdel_ent *sigdel_find(const struct sig_state *s, struct proc_ref p, int sig)
+{
+	uint64_t key[3] = { p.pid, p.start_ns, (uint64_t)(int64_t)sig };
+	long i = ktab_find(&s->sigdels, key);
+
+	return i < 0 ? NULL : ktab_at(&s->sigdels, i);
+}
+
+static int sig_edges(void *st, const struct model *m, struct edge_sink *out)
+{
+	struct sig_state *s = st;
+	struct ktab dv;
+	char buf[32];
+	int err = 0;
+	long k;
+
+	/* How many edges carry each (target, signal): deliveries go to a lone one. */
+	ktab_init(&dv, sizeof(struct deliv_ent), 3);
+	for (size_t i = 0; i < s->sigs.n; i++) {
+		const struct sig_obs *o = &((struct sig_ent *)ktab_at(&s->sigs, i))->o;
+		uint64_t key[3] = { o->dst.pid, o->dst.start_ns, (uint64_t)(int64_t)o->sig };
+		struct deliv_ent *d;
+
+		if ((k = ktab_get(&dv, key, NULL)) < 0) {
+			ktab_free(&dv);
+			return -1;
+		}
+		d = ktab_at(&dv, k);
+		d->count++;
+		d->sig = i;
+	}
+	for (size_t i = 0; i < s->sigs.n && !err; i++) {
+		const struct sig_obs *o = &((struct sig_ent *)ktab_at(&s->sigs, i))->o;
+		const struct sigdel_ent *d = sigdel_find(s, o->dst, o->sig);
+		uint64_t key[3] = { o->dst.pid, o->dst.start_ns, (uint64_t)(int64_t)o->sig };
+		const struct deliv_ent *de = ktab_at(&dv, ktab_find(&dv, key));
+		struct edge e = {
+			.mech = MECH_SIGNAL, .key_a = (uint64_t)(int64_t)o->sig,
+			.key_b = (uint64_t)(int64_t)o->code, .exact = true,
+			.src = { .pid = o->src.pid, .start_ns = o->src.start_ns },
+			.dst = { .pid = o->dst.pid, .start_ns = o->dst.start_ns },
+			.msgs = o->generated,
+		};
+		struct sig_ext x = { .sig = o->sig, .code = o->code };
+
+		snprintf(e.object, sizeof(e.object), "%s", sig_name(o->sig, buf, sizeof(buf)));
+		memcpy(x.result, o->result, sizeof(x.result));
+		if (d && de->count == 1) {
+			x.has_delivery = true;
+			x.delivered = d->o.delivered;
+			x.lat_count = d->o.lat_count;
+			x.lat_sum_ns = d->o.lat_sum_ns;
+			x.lat_max_ns = d->o.lat_max_ns;
+		}
+		/* The target's comm at delivery is the best fallback we have. */
+		err = edge_sink_add(out, &e, o->src_comm, d ? d->o.comm : "", &x, sizeof(x));
+	}
+	ktab_free(&dv);
+	return err;
+}
+
+/* ---- output ---- */
+
+static void sig_json(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct sig_ext *x = ext;
+	char buf[32];
+
+	if (!x)
+		return;
+	fputs(",\"signal\":", f);
+	json_put_string(f, e->object);
+	fputs(",\"code\":", f);
+	json_put_string(f, si_code_name(x->sig, x->code, buf, sizeof(buf)));
+	fprintf(f, ",\"results\":{\"queued\":%" PRIu64 ",\"ignored\":%" PRIu64
+		",\"already_pending\":%" PRIu64 ",\"overflow\":%" PRIu64 ",\"lose_info\":%" PRIu64 "}",
+		x->result[0], x->result[1], x->result[2], x->result[3], x->result[4]);
+	/* Present only when the deliveries are this edge's alone. */
+	if (x->has_delivery)
+		fprintf(f, ",\"delivered\":%" PRIu64 ",\"latency_ns\":{\"count\":%" PRIu64
+			",\"sum\":%" PRIu64 ",\"max\":%" PRIu64 "}",
+			x->delivered, x->lat_count, x->lat_sum_ns, x->lat_max_ns);
+}
+
+#define W_OBJ 17 /* the table's OBJECT column */
+
+static void sig_table_object(const struct edge *e, const void *ext, char *buf, size_t len)
+{
+	const struct sig_ext *x = ext;
+	char code[32];
+	const char *name;
+
+	if (!x) {
+		snprintf(buf, len, "%s", e->object);
+		return;
+	}
+	name = si_code_name(x->sig, x->code, code, sizeof(code));
+	snprintf(buf, len, "%s %s", e->object, name);
+	/*
+	 * Too wide ("SIGCHLD CLD_CONTINUED"): the code loses its family prefix,
+	 * which the signal's name already says ("SIGCHLD CONTINUED").  JSON
+	 * keeps the full name.
+	 */
+	if (strlen(buf) > W_OBJ && strchr(name, '_'))
+		snprintf(buf, len, "%s %s", e->object, strchr(name, '_') + 1);
+}
+
+static enum note_kind sig_note(const struct edge *e, const void *ext, char *buf, size_t len)
+{
+	const struct sig_ext *x = ext;
+	char a[24];
+
+	if (x && x->has_delivery)
+		snprintf(buf, len, "deliv %s", fmt_human(x->delivered, 1000, a, sizeof(a)));
+	return NOTE_WHOLE;
+}
+
+static void sig_dot(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct sig_ext *x = ext;
+	char code[32];
+
+	if (x) {
+		fputc(' ', f);
+		dot_put_escaped(f, si_code_name(x->sig, x->code, code, sizeof(code)));
+	}
+	fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
+}
+
+static const char *sig_dot_attrs(const struct edge *e)
+{
+	return ", color=red, fontcolor=red";
+}
+
+static const struct mech_kind sig_kinds[] = {
+	{ .id = MECH_SIGNAL, .name = "signal", .label = "signal", .opt = "signal",
+	  .progs = "sig_", .no_bytes = true },
+	{ 0 },
+};
+
+const struct mech_ops mech_signal = {
+	.name = "signal",
+	.kinds = sig_kinds,
+	.prefixes = "sig_",
+	.read = sig_read,
+	.reap = sig_reap,
+	.state_new = sig_state_new,
+	.state_free = sig_state_free,
+	.edges = sig_edges,
+	.json = sig_json,
+	.table_object = sig_table_object,
+	.table_note = sig_note,
+	.dot_label = sig_dot,
+	.dot_attrs = sig_dot_attrs,
+};

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unix sockets (stream, datagram, seqpacket), loopback TCP and UDP.  The
+ * object is the socket at which the bytes arrive (bpf/ipctrace.h, "Socket
+ * objects"), so each direction is an edge of its own and the generic join
+ * applies.  Theirs: the file descriptors and credentials a unix sender
+ * passed, counted per sending endpoint (aux[0], aux[1]).
+ */
+#include <inttypes.h>
+#include "kernel/abi.h"
+#include "kernel/kif.h"
+#include "mech/sock.h"
+#include "output/fmt.h"
+
+static void sock_configure(struct kif *k, bool fast)
+{
+	kif_map_shrink(k, fast ? "sock_scratch" : "sock_tscratch");
+}
+
+static bool is_unix(int mech)
+{
+	return mech == MECH_UNIX_STREAM || mech == MECH_UNIX_DGRAM || mech == MECH_UNIX_SEQPACKET;
+}
+
+/* Passed fds travel with some message; with one receiver they all reached it. */
+static int sock_join(void *st, const struct join_info *ji, struct edge *e, struct edge_sink *out)
+{
+	struct sock_ext x;
+
+	if (ji->n_receivers != 1 || !is_unix(e->mech))
+		return 0;
+	x.fds_passed = ji->src->aux[0];
+	x.creds = ji->src->aux[1];
+	return edge_sink_ext(out, e, &x, sizeof(x));
+}
+
+static void sock_json(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct sock_ext *x = ext;
+
+	if (x)
+		fprintf(f, ",\"fds_passed\":%" PRIu64 ",\"creds\":%" PRIu64, x->fds_passed, x->creds);
+}
+
+/* Passed fds are rare and worth seeing first. */
+static enum note_kind sock_note(const struct edge *e, const void *ext, char *buf, size_t len)
+{
+	const struct sock_ext *x = ext;
+	char a[24];
+
+	if (x && x->fds_passed)
+		snprintf(buf, len, "fds %s ", fmt_human(x->fds_passed, 1000, a, sizeof(a)));
+	return NOTE_PREFIX;
+}
+
+static void sock_dot(const struct edge *e, const void *ext, FILE *f)
+{
+	const struct sock_ext *x = ext;
+
+	fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
+	if (x && x->fds_passed)
+		fprintf(f, ", %" PRIu64 " fds", x->fds_passed);
+}
+
+/* Every kind also needs the pipe_ programs: they mark sockets in the shared stash. */
+static const struct mech_kind sock_kinds[] = {
+	{ .id = MECH_UNIX_STREAM, .name = "unix_stream", .label = "unix/strm", .opt = "unix",
+	  .progs = "sock_ pipe_" },
+	{ .id = MECH_UNIX_DGRAM, .name = "unix_dgram", .label = "unix/dgram", .opt = "unix",
+	  .progs = "sock_ pipe_" },
+	{ .id = MECH_UNIX_SEQPACKET, .name = "unix_seqpacket", .label = "unix/seqp", .opt = "unix",
+	  .progs = "sock_ pipe_" },
+	{ .id = MECH_TCP, .name = "tcp", .label = "tcp", .opt = "tcp",
+	  .progs = "sock_ pipe_" },
+	{ .id = MECH_UDP, .name = "udp", .label = "udp", .opt = "udp",
+	  .progs = "sock_ pipe_" },
+	{ 0 },
+};
+
+const struct mech_ops mech_sock = {
+	.name = "sockets",
+	.kinds = sock_kinds,
+	.prefixes = "sock_",
+	.configure = sock_configure,
+	.join = sock_join,
+	.json = sock_json,
+	.table_note = sock_note,
+	.dot_label = sock_dot,
+};

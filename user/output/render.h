@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Renderers: each writes one report of a snapshot to a FILE *, and sees
+ * nothing but the snapshot, so tests render into open_memstream().
+ */
+#ifndef IPCTRACE_RENDER_H
+#define IPCTRACE_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "core/model.h"
+
+/* NDJSON (DESIGN.md §5): a "report" line, its "edge" lines, its "process" lines. */
+void render_json(const struct snapshot *s, FILE *f);
+
+/*
+ * A human table.  ansi: f is a live terminal: home the cursor and clear the
+ * screen first, and show no more rows than the terminal has; otherwise
+ * reports follow each other, each ended by a blank line.
+ */
+void render_table(const struct snapshot *s, FILE *f, bool ansi);
+
+/* A Graphviz digraph: processes are nodes, edges are the model's edges. */
+void render_dot(const struct snapshot *s, FILE *f);
+
+#endif /* IPCTRACE_RENDER_H */
