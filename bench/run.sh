@@ -40,7 +40,10 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
-CASES=${CASES:-pipe sock loop}
+CASES=${CASES:-start pipe sock loop}
+# A traced round must not overlap the previous one's detach (ipctrace hands
+# it to a background process at exit, where it takes about a second).
+export IPCTRACE_SYNC_DETACH=1
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/run.sh: needs root to load BPF programs: run 'sudo make bench'" >&2
@@ -212,10 +215,36 @@ wanted sock && for pin in unpinned pinned; do
 	done
 done
 
-# An untraced process under a system-wide ipctrace, and under its floor.
+# Start-up and exit: `ipctrace -- true` wall time, as a user sees it (the
+# detach in the background, the default) and with the detach waited for.
+if wanted start; then
+	echo
+	echo "start-up and exit: 'ipctrace -f json -o /dev/null -- true', wall time, $ROUNDS_N runs"
+	for mode in background wait; do
+		: >"$tmp/start"
+		for ((r = 0; r < ROUNDS_N; r++)); do
+			t0=$(date +%s%N)
+			if [ $mode = wait ]; then
+				IPCTRACE_SYNC_DETACH=1 ./ipctrace -f json -o /dev/null -- true
+			else
+				IPCTRACE_SYNC_DETACH=0 ./ipctrace -f json -o /dev/null -- true
+			fi
+			echo $(($(date +%s%N) - t0)) >>"$tmp/start"
+			# the next run must not wait on this one's detach
+			[ $mode = wait ] || sleep 3
+		done
+		printf '  detach %-10s median %6.3f s  min %6.3f s  max %6.3f s\n' "$mode" \
+			"$(sort -n "$tmp/start" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]/1e9}')" \
+			"$(sort -n "$tmp/start" | head -1 | awk '{print $1/1e9}')" \
+			"$(sort -n "$tmp/start" | tail -1 | awk '{print $1/1e9}')"
+	done
+fi
+
 if ! wanted loop; then
 	exit 0
 fi
+
+# An untraced process under a system-wide ipctrace, and under its floor.
 
 # loop_under OPTS...: the getppid loop while a system-wide ipctrace OPTS runs.
 loop_under() {

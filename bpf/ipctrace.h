@@ -54,6 +54,11 @@ enum ipc_stat {
 	STAT_MAX,
 };
 
+/* Each statistic's name in reports ("lost" by cause). */
+#define STAT_NAMES { "endpoints_full", "signals_full", "stash_full", "proc_events_lost", \
+		     "traced_full", "objnames_full", "shm_events_lost", "semop_ops_cut", \
+		     "vma_busy" }
+
 /* The statistics that count dropped ring buffer records; the rest are full maps. */
 #define STAT_EVENT_LOSS ((1u << STAT_PROC_EV_LOST) | (1u << STAT_SHM_EV_LOST))
 
@@ -170,11 +175,13 @@ enum proc_ev_type {
 struct ipc_proc_event {
 	__u32 type;
 	__u32 tgid;
-	__u32 ppid;      /* PROC_FORK only */
+	__u32 ppid;      /* PROC_FORK and PROC_EXIT: the parent's tgid */
 	__s32 exit_code; /* PROC_EXIT only: the wait status */
 	__u64 start_ns;
 	__u64 ts;        /* bpf_ktime_get_ns() */
 	char comm[IPC_COMM_LEN];
+	__u32 ns_pid;    /* the process's pid in its own (innermost) pid namespace */
+	__u32 pidns;     /* that namespace's inode number (/proc/PID/ns/pid) */
 };
 
 /*

@@ -8,8 +8,27 @@
  */
 #include "common.bpf.h"
 
-static __always_inline void proc_emit(__u32 type, __u32 tgid, __u32 ppid, __u64 start_ns,
-				      int exit_code, const char *comm_kernel)
+/*
+ * The process's pid as its own pid namespace numbers it (a container's
+ * view), from the leader's struct pid: numbers[level] is the innermost.
+ */
+static __always_inline void proc_ns_pid(struct task_struct *task, struct ipc_proc_event *e)
+{
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid upid;
+
+	e->ns_pid = 0;
+	e->pidns = 0;
+	if (!pid || level > 31 ||
+	    bpf_probe_read_kernel(&upid, sizeof(upid), &pid->numbers[level]))
+		return;
+	e->ns_pid = upid.nr;
+	e->pidns = BPF_CORE_READ(upid.ns, ns.inum);
+}
+
+static __always_inline void proc_emit(struct task_struct *task, __u32 type, __u32 tgid, __u32 ppid,
+				      __u64 start_ns, int exit_code, const char *comm_kernel)
 {
 	struct ipc_proc_event *e = bpf_ringbuf_reserve(&proc_events, sizeof(*e), 0);
 
@@ -27,6 +46,7 @@ static __always_inline void proc_emit(__u32 type, __u32 tgid, __u32 ppid, __u64 
 		bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm_kernel);
 	else
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	proc_ns_pid(task, e);
 	/* Userspace drains on a timer: no wake-up per process event. */
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
@@ -56,19 +76,19 @@ int proc_fork(struct bpf_raw_tracepoint_args *ctx)
 		if (filter_traced && bpf_map_update_elem(&traced, &ctgid, &one, BPF_ANY))
 			stat_inc(STAT_TRACED_FULL);
 	}
-	proc_emit(PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, start_boottime), 0, NULL);
+	proc_emit(child, PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, start_boottime), 0, NULL);
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
 int proc_exec(void *ctx)
 {
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (bench_noop || !tgid_wanted(tgid))
 		return 0;
-	proc_emit(PROC_EXEC, tgid, 0, task_start_ns((struct task_struct *)bpf_get_current_task()),
-		  0, NULL);
+	proc_emit(task, PROC_EXEC, tgid, 0, task_start_ns(task), 0, NULL);
 	return 0;
 }
 
@@ -83,7 +103,12 @@ int proc_exit(void *ctx)
 	/* do_exit() drops signal->live before this tracepoint: 0 means the last thread. */
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
-	proc_emit(PROC_EXIT, tgid, 0, task_start_ns(task), BPF_CORE_READ(task, exit_code), NULL);
+	/*
+	 * The parent and the name too: a process that predates ipctrace may be
+	 * seen first here, and has nothing else to be known by.
+	 */
+	proc_emit(task, PROC_EXIT, tgid, BPF_CORE_READ(task, group_leader, real_parent, tgid),
+		  task_start_ns(task), BPF_CORE_READ(task, exit_code), NULL);
 	if (filter_traced)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;
@@ -102,7 +127,7 @@ int proc_rename(struct bpf_raw_tracepoint_args *ctx)
 	/* A process's name is its leader's; a thread's own name is not tracked. */
 	if (BPF_CORE_READ(task, pid) != tgid || !tgid_wanted(tgid))
 		return 0;
-	proc_emit(PROC_COMM, tgid, 0, task_start_ns(task), 0, (const char *)ctx->args[1]);
+	proc_emit(task, PROC_COMM, tgid, 0, task_start_ns(task), 0, (const char *)ctx->args[1]);
 	return 0;
 }
 

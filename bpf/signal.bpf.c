@@ -20,14 +20,14 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct sig_key);
 	__type(value, struct sig_val);
 } sigs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct sigdel_key);
 	__type(value, struct sigdel_val);
 } sigdels SEC(".maps");
@@ -40,7 +40,7 @@ struct sigpend_key {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, struct sigpend_key);
 	__type(value, __u64);
 } sigpend SEC(".maps");

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output/jsonesc.h"
-#include "mech/signames.h"
+#include "output/signames.h"
 #include "unit/testutil.h"
 
 /* Every byte a comm can hold that needs care, in one name. */

@@ -24,7 +24,7 @@ TestSuite(model, .init = setup, .fini = teardown);
 
 static struct snapshot *snap(double elapsed, const struct model_filter *f)
 {
-	struct snapshot *s = model_snapshot(m, false, elapsed, 1700000000, f);
+	struct snapshot *s = model_snapshot(m, false, true, elapsed, 1700000000, f);
 
 	cr_assert_not_null(s);
 	return s;
@@ -507,35 +507,35 @@ Test(model, reaping)
 	struct proc_ref out[8];
 	struct snapshot *s;
 
+	model_set_clock(m, 1000);
 	model_proc_fork(m, P(1), 0, "a");
 	model_proc_fork(m, P(2), 0, "b");
 	feed_ep(m, P(1), "a", MECH_PIPE, 0, 7, 1, 10, 0);
 	feed_ep(m, P(2), "b", MECH_PIPE, 1, 7, 1, 10, 0);
 	model_proc_exit(m, P(1), 256);
-	/* Not reported yet: its last counters must reach a report first. */
-	cr_expect_eq(model_reapable(m, out, 8), 0);
+	/* Reapable once its exit is older than the caller's grace cut-off. */
+	cr_expect_eq(model_reapable(m, 999, out, 8), 0, "seen after the cut-off");
+	cr_assert_eq(model_reapable(m, 1000, out, 8), 1);
+	cr_expect_eq(out[0].pid, 1);
+	cr_expect_eq(out[0].start_ns, P(1).start_ns);
+	cr_expect_eq(model_reapable(m, 1000, out, 0), 0, "max is respected");
+	model_mark_reaped(m, out[0]);
+	cr_expect_eq(model_reapable(m, 1000, out, 8), 0, "reaped once");
 
 	s = snap(1.0, NULL);
+	/* Reaped counters stay in the cumulative report, and so does the exit. */
+	cr_expect_eq(s->n_edges, 1);
+	cr_expect_eq(s->edges[0].bytes, 10);
 	cr_assert_eq(s->n_procs, 2);
 	cr_expect(s->procs[0].exited);
 	cr_expect_eq(s->procs[0].exit_status, 256);
 	cr_expect_eq(s->procs[0].exit_seq, 1);
 	snapshot_free(s);
-	/* Exits after that snapshot wait for the next one. */
-	model_proc_exit(m, P(2), 0);
-	cr_assert_eq(model_reapable(m, out, 8), 1);
-	cr_expect_eq(out[0].pid, 1);
-	cr_expect_eq(out[0].start_ns, P(1).start_ns);
-	cr_expect_eq(model_reapable(m, out, 0), 0, "max is respected");
-	model_mark_reaped(m, out[0]);
-	cr_expect_eq(model_reapable(m, out, 8), 0);
 
-	s = snap(2.0, NULL);
-	/* Reaped counters stay in the cumulative report. */
-	cr_expect_eq(s->n_edges, 1);
-	cr_expect_eq(s->edges[0].bytes, 10);
-	snapshot_free(s);
-	cr_assert_eq(model_reapable(m, out, 8), 1);
+	model_set_clock(m, 5000);
+	model_proc_exit(m, P(2), 0);
+	cr_expect_eq(model_reapable(m, 4999, out, 8), 0);
+	cr_assert_eq(model_reapable(m, 5000, out, 8), 1);
 	cr_expect_eq(out[0].pid, 2);
 }
 
@@ -609,7 +609,7 @@ Test(model, lost_counters)
 	struct snapshot *s;
 
 	model_set_lost(m, &lost);
-	s = model_snapshot(m, true, 2.0, 42, NULL);
+	s = model_snapshot(m, true, true, 2.0, 42, NULL);
 	cr_assert_not_null(s);
 	cr_expect_eq(s->lost.events, 3);
 	cr_expect_eq(s->lost.map_full, 4);

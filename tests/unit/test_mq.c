@@ -25,7 +25,7 @@ TestSuite(mq, .init = setup, .fini = teardown);
 
 static struct snapshot *snap(const struct model_filter *f)
 {
-	struct snapshot *s = model_snapshot(m, false, 1.0, 1700000000, f);
+	struct snapshot *s = model_snapshot(m, false, true, 1.0, 1700000000, f);
 
 	cr_assert_not_null(s);
 	return s;

@@ -167,6 +167,7 @@ Test(opts, errors_are_one_line)
 		{ "-m", "bogus", "unknown mechanism 'bogus'" },
 		{ "-m", "", "needs at least one mechanism" },
 		{ "-o", "", "needs a file name" },
+		{ "-o", "--", "needs a file name" },
 		{ "-f", NULL, "needs an argument" },
 		{ "stray", NULL, "put COMMAND after --" },
 		{ "--", NULL, "must be followed by a command" },
@@ -197,4 +198,104 @@ Test(opts, parses_twice_in_one_process)
 	cr_expect_float_eq(b.o.duration_s, 5.0, 1e-9);
 	done(&a);
 	done(&b);
+}
+
+/* `-o -- CMD` forgot the file name: not a report written to a file named "--". */
+Test(opts, output_then_double_dash_is_an_error)
+{
+	struct parsed p = parse(false, "-f", "json", "-o", "--", "ls", "-l", NULL);
+
+	expect_one_line_error(&p, "-o needs a file name");
+	done(&p);
+
+	/* a file that merely starts with dashes is a name like any other */
+	p = parse(false, "-o", "--x", "--", "ls", NULL);
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_expect_str_eq(p.o.output, "--x");
+	done(&p);
+}
+
+struct sudo_ids {
+	int ret;
+	uint32_t uid, gid;
+	char *err;
+};
+
+static struct sudo_ids sudo_ids(const char *uid_s, const char *gid_s)
+{
+	struct sudo_ids r = { .uid = 4242, .gid = 4242 };
+	size_t len;
+	FILE *err = open_memstream(&r.err, &len);
+
+	r.ret = opts_sudo_ids(uid_s, gid_s, "make", &r.uid, &r.gid, err);
+	fclose(err);
+	return r;
+}
+
+Test(opts, sudo_ids_well_formed)
+{
+	struct sudo_ids r = sudo_ids("1000", "100");
+
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.uid, 1000);
+	cr_expect_eq(r.gid, 100);
+	cr_expect_str_empty(r.err);
+	free(r.err);
+
+	r = sudo_ids("0", "0");
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.uid, 0);
+	free(r.err);
+
+	r = sudo_ids("4294967294", "4294967294");
+	cr_expect_eq(r.ret, 1);
+	cr_expect_eq(r.uid, 4294967294u);
+	free(r.err);
+}
+
+Test(opts, sudo_ids_unset_runs_as_is)
+{
+	struct sudo_ids r = sudo_ids(NULL, NULL);
+
+	cr_expect_eq(r.ret, 0);
+	cr_expect_str_empty(r.err);
+	free(r.err);
+	/* SUDO_GID alone does not make a sudo user */
+	r = sudo_ids(NULL, "100");
+	cr_expect_eq(r.ret, 0);
+	free(r.err);
+}
+
+/* Anything strtoul() would half-read refuses to run COMMAND, in one line. */
+Test(opts, sudo_ids_malformed_refuse)
+{
+	const char *bad[] = { "", "x", " 1000", "1000 ", "+1000", "-1", "10x", "0x10", "1e3",
+			      "4294967295", "4294967296", "99999999999999999999999" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct sudo_ids r = sudo_ids(bad[i], "100");
+
+		cr_expect_eq(r.ret, -1, "SUDO_UID='%s' accepted", bad[i]);
+		cr_expect(strncmp(r.err, "ipctrace: SUDO_UID='", 20) == 0, "%s", r.err);
+		cr_expect(strstr(r.err, "is not a user id; refusing to run 'make' as root\n"),
+			  "%s", r.err);
+		cr_expect(strchr(r.err, '\n') == r.err + strlen(r.err) - 1, "not one line: %s",
+			  r.err);
+		free(r.err);
+
+		r = sudo_ids("1000", bad[i]);
+		cr_expect_eq(r.ret, -1, "SUDO_GID='%s' accepted", bad[i]);
+		cr_expect(strstr(r.err, "is not a group id; refusing to run 'make' as root"), "%s",
+			  r.err);
+		free(r.err);
+	}
+}
+
+Test(opts, sudo_uid_without_gid_refuses)
+{
+	struct sudo_ids r = sudo_ids("1000", NULL);
+
+	cr_expect_eq(r.ret, -1);
+	cr_expect(strstr(r.err, "SUDO_GID is not; refusing to run 'make' as root"), "%s", r.err);
+	free(r.err);
 }

@@ -35,7 +35,7 @@ static struct model *scenario(void)
 	model_proc_fork(m, P(103), 100, HOSTILE_COMM);
 	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 400, 25600, 0);
 	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 400, 25600, 100000);
-	s = model_snapshot(m, false, 1.0, 1700000000, NULL);
+	s = model_snapshot(m, false, true, 1.0, 1700000000, NULL);
 	cr_assert_not_null(s);
 	snapshot_free(s);
 
@@ -60,7 +60,7 @@ static struct snapshot *scenario_snapshot(struct model **mp, bool final)
 	struct snapshot *s;
 
 	*mp = scenario();
-	s = model_snapshot(*mp, final, 3.0, 1700000002, NULL);
+	s = model_snapshot(*mp, final, true, 3.0, 1700000002, NULL);
 	cr_assert_not_null(s);
 	return s;
 }
@@ -172,10 +172,10 @@ Test(render, json_hostile_strings_exact)
 Test(render, json_elapsed_and_empty)
 {
 	struct model *m = model_new();
-	struct snapshot *s = model_snapshot(m, false, 12.3456, 0, NULL);
+	struct snapshot *s = model_snapshot(m, false, true, 12.3456, 0, NULL);
 	char *out = render_json_str(s);
 
-	cr_expect_str_eq(out, "{\"type\":\"report\",\"seq\":1,\"final\":false,"
+	cr_expect_str_eq(out, "{\"type\":\"report\",\"seq\":1,\"final\":false,\"full\":true,"
 			      "\"ts\":\"1970-01-01T00:00:00Z\",\"elapsed_s\":12.346,"
 			      "\"lost\":{\"events\":0,\"map_full\":0},\"edges\":0}\n");
 	free(out);
@@ -224,7 +224,7 @@ Test(render, table_without_inexact_has_no_legend)
 
 	feed_ep(m, P(1), "w", MECH_PIPE, 0, 7, 5, 50, 0);
 	feed_ep(m, P(2), "r", MECH_PIPE, 1, 7, 5, 50, 0);
-	s = model_snapshot(m, false, 0.0, 0, NULL);
+	s = model_snapshot(m, false, true, 0.0, 0, NULL);
 	out = render_table_str(s, false);
 	cr_expect_null(strstr(out, "inferred"), "%s", out);
 	cr_expect_null(strstr(out, "~"), "%s", out);
@@ -244,7 +244,7 @@ Test(render, table_long_signal_code)
 
 	feed_sig(m, P(1), "parent", P(2), SIGCHLD, CLD_CONTINUED, 1);
 	feed_sig(m, P(3), "a", P(4), SIGUSR1, SI_QUEUE, 1);
-	s = model_snapshot(m, false, 0.0, 0, NULL);
+	s = model_snapshot(m, false, true, 0.0, 0, NULL);
 	out = render_table_str(s, false);
 	expect_clean_table(out);
 	cr_expect_not_null(strstr(out, " SIGCHLD CONTINUED "), "%s", out);
@@ -276,7 +276,7 @@ Test(render, dot_kernel_sender)
 
 	feed_sig(m, P2(0, 0), "", P(7), SIGSEGV, 0x80, 1);
 	feed_sigdel(m, P(7), "crash", SIGSEGV, 1, 1, 10, 10);
-	s = model_snapshot(m, true, 1.0, 0, NULL);
+	s = model_snapshot(m, true, true, 1.0, 0, NULL);
 	out = render_dot_str(s);
 	cr_expect_str_eq(out,
 		"digraph ipctrace {\n"

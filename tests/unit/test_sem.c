@@ -49,7 +49,7 @@ static void wake(uint32_t waker, uint32_t wakee, uint64_t a, uint64_t b, uint64_
 
 static struct snapshot *snap(void)
 {
-	struct snapshot *s = model_snapshot(m, false, 1.0, 1700000000, NULL);
+	struct snapshot *s = model_snapshot(m, false, true, 1.0, 1700000000, NULL);
 
 	cr_assert_not_null(s);
 	return s;

@@ -64,7 +64,7 @@ static void fork_(uint32_t parent, uint32_t child, uint64_t ts)
 
 static struct snapshot *snap(void)
 {
-	struct snapshot *s = model_snapshot(m, false, 1.0, 1700000000, NULL);
+	struct snapshot *s = model_snapshot(m, false, true, 1.0, 1700000000, NULL);
 
 	cr_assert_not_null(s);
 	return s;

@@ -29,7 +29,7 @@ TestSuite(sock, .init = setup, .fini = teardown);
 
 static struct snapshot *snap(void)
 {
-	struct snapshot *s = model_snapshot(m, true, 1.0, 1700000000, NULL);
+	struct snapshot *s = model_snapshot(m, true, true, 1.0, 1700000000, NULL);
 
 	cr_assert_not_null(s);
 	return s;

@@ -18,9 +18,11 @@ _Static_assert(sizeof(struct ep_key) == 32, "ep_key layout");
 _Static_assert(sizeof(struct ep_val) == 56, "ep_val layout");
 _Static_assert(sizeof(struct obj_key) == 16, "obj_key layout");
 _Static_assert(sizeof(struct obj_name) == 8 + IPC_PATH_DEPTH * IPC_NAME_LEN, "obj_name layout");
+_Static_assert(STAT_MAX <= 32 && STAT_MAX < MODEL_LOST_CAUSES, "a name for every statistic");
 
 struct collector {
 	struct kif *kif;
+	uint64_t last_sweep;           /* clock of the latest sweep of idle endpoints */
 	struct model *model;
 	struct ring_buffer *ring;
 	int ncpus;
@@ -91,10 +93,16 @@ void collector_hint(struct collector *c, uint32_t pid, uint64_t start_ns, const 
 
 	if (pid == 0 || model_proc_find(c->model, p))
 		return;
-	if (procfs_lookup(pid, start_ns, &ppid, pcomm))
+	if (procfs_lookup(pid, start_ns, &ppid, pcomm)) {
+		uint32_t ns_pid;
+		uint64_t pidns;
+
 		model_proc_hint(c->model, p, ppid, pcomm);
-	else
+		if (procfs_ns_pid(pid, &ns_pid, &pidns))
+			model_proc_ns(c->model, p, ns_pid, pidns);
+	} else {
 		model_proc_hint(c->model, p, 0, comm);
+	}
 }
 
 static void copy_comm(char *dst, const char *src)
@@ -200,30 +208,45 @@ static __u64 read_stat(struct collector *c, int fd, __u32 idx)
 	return sum;
 }
 
+/* The clock of bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
+static uint64_t clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 int collector_read(struct collector *c)
 {
 	struct model_lost lost = {};
 	const struct mech_ops *ops;
 	struct ep_val val;
-	struct timespec ts;
 	int stats = kif_map_fd(c->kif, "stats");
 
+	model_set_clock(c->model, clock_ns());
 	collector_drain(c);
-	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	model_set_clock(c->model, (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec);
 	read_objnames(c);
 	bpfmap_walk(kif_map_fd(c->kif, "endpoints"), sizeof(struct ep_key), &val, on_endpoint, c);
 	for_each_mech(i, ops)
 		if (ops->read)
 			ops->read(c, c->kif, c->model);
 	for (__u32 i = 0; i < STAT_MAX; i++) {
+		static const char *const names[STAT_MAX] = STAT_NAMES;
+		__u64 n = read_stat(c, stats, i);
+
 		if (STAT_EVENT_LOSS & (1u << i))
-			lost.events += read_stat(c, stats, i);
+			lost.events += n;
 		else
-			lost.map_full += read_stat(c, stats, i);
+			lost.map_full += n;
+		if (n && lost.n_causes < MODEL_LOST_CAUSES) {
+			lost.cause[lost.n_causes].name = names[i];
+			lost.cause[lost.n_causes++].n = n;
+		}
 	}
 	model_set_lost(c->model, &lost);
+	/* everything is read: what exited processes left behind may fold now */
+	model_fold(c->model);
 	return 0;
 }
 
@@ -252,14 +275,30 @@ static bool ep_reaped(const void *k, void *arg)
 	return collector_is_reaped(arg, key->tgid, key->start_ns);
 }
 
-void collector_reap(struct collector *c)
+/*
+ * Delete the map entries of processes that exited at least a grace period
+ * ago, after reading every counter into the model (so nothing they counted
+ * is lost), and mark them reaped.
+ */
+static void reap(struct collector *c, uint64_t exited_before_ns)
 {
-	struct proc_ref set[1024];
+	size_t cap = 256, n;
+	struct proc_ref *set = malloc(cap * sizeof(*set));
 	const struct mech_ops *ops;
-	size_t n = model_reapable(c->model, set, sizeof(set) / sizeof(*set));
 
-	if (!n)
+	while (set && (n = model_reapable(c->model, exited_before_ns, set, cap)) == cap) {
+		struct proc_ref *grown = realloc(set, 2 * cap * sizeof(*set));
+
+		if (!grown)
+			break;
+		set = grown;
+		cap *= 2;
+	}
+	if (!set || !n) {
+		free(set);
 		return;
+	}
+	collector_read(c);
 	qsort(set, n, sizeof(*set), ref_cmp);
 	c->reaped = set;
 	c->n_reaped = n;
@@ -271,4 +310,76 @@ void collector_reap(struct collector *c)
 	c->n_reaped = 0;
 	for (size_t i = 0; i < n; i++)
 		model_mark_reaped(c->model, set[i]);
+	free(set);
+}
+
+/*
+ * A process's last counts can come a little after its exit event: the
+ * SIGCHLD its exit sends, a wait that returns as it goes.  Its entries go
+ * this long after the exit was seen.
+ */
+#define REAP_GRACE_NS 1000000000ull
+
+/*
+ * Endpoints of live processes idle this long leave the map: their last
+ * values go to the model atomically (lookup-and-delete: no update between
+ * a read and a delete is lost), and a later use counts from zero on top.
+ * The map then holds what was active lately, not every object a
+ * long-lived process ever touched.
+ */
+#define UNMAP_IDLE_NS (2 * 1000000000ull)
+#define SWEEP_EVERY_NS 1000000000ull
+
+/* One endpoint's entry out of the map, its last values into the model. */
+static void unmap_one(struct collector *c, int fd, struct ep_obs *o)
+{
+	struct ep_key key = {
+		.tgid = o->proc.pid, .mech = o->mech, .dir = o->dir,
+		.start_ns = o->proc.start_ns, .obj_a = o->obj_a, .obj_b = o->obj_b,
+	};
+	struct ep_val val;
+
+	if (bpf_map_lookup_and_delete_elem(fd, &key, &val)) {
+		/* not there: its values are the model's already */
+		model_endpoint_unmapped(c->model, o, false);
+		return;
+	}
+	o->ops = val.ops;
+	o->bytes = val.bytes;
+	o->blocked_ns = val.blocked_ns;
+	o->aux[0] = val.fds;
+	o->aux[1] = val.creds;
+	copy_comm(o->comm, val.comm);
+	model_endpoint_unmapped(c->model, o, true);
+}
+
+static void unmap_idle(struct collector *c, uint64_t idle_before)
+{
+	int fd = kif_map_fd(c->kif, "endpoints");
+	struct ep_obs batch[256];
+	size_t n, max = sizeof(batch) / sizeof(*batch);
+
+	do {
+		n = model_idle_endpoints(c->model, idle_before, batch, max);
+		for (size_t i = 0; i < n; i++)
+			unmap_one(c, fd, &batch[i]);
+	} while (n == max);
+}
+
+void collector_tick(struct collector *c)
+{
+	uint64_t now = clock_ns();
+	struct proc_ref one;
+
+	model_set_clock(c->model, now);
+	collector_drain(c);
+	/* names are recorded once per object: read (and free) them before the map fills */
+	read_objnames(c);
+	if (now > REAP_GRACE_NS && model_reapable(c->model, now - REAP_GRACE_NS, &one, 1))
+		reap(c, now - REAP_GRACE_NS);
+	if (now - c->last_sweep >= SWEEP_EVERY_NS && now > UNMAP_IDLE_NS) {
+		c->last_sweep = now;
+		collector_read(c);
+		unmap_idle(c, now - UNMAP_IDLE_NS);
+	}
 }

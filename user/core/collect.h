@@ -20,10 +20,15 @@ struct collector *collector_new(struct kif *k, struct model *m);
 void collector_free(struct collector *c);
 /* Ring buffer records into the model; cheap, call often. */
 void collector_drain(struct collector *c);
+/*
+ * The collector's tick (every 100 ms): drain, and when processes exited
+ * long enough ago, read every counter into the model and delete their map
+ * entries, so the maps follow the live processes whether or not reports
+ * are written.
+ */
+void collector_tick(struct collector *c);
 /* Drain, then read every counter into the model.  0 or -errno. */
 int collector_read(struct collector *c);
-/* After a report: drop map entries of processes reported since they exited. */
-void collector_reap(struct collector *c);
 
 /* ---- for the mechanism modules ---- */
 

@@ -2,33 +2,77 @@
 /*
  * ipctrace: lifecycle only.  Parse options, check the machine, start the
  * command (if any), load and attach, then collect and report every interval
- * until the command exits, the duration is over, or SIGINT/SIGTERM; always
- * finish with a final report of the whole run.
+ * until the command exits, the duration is over, a stop signal comes
+ * (SIGINT, SIGTERM, SIGHUP, SIGQUIT) or the report can no longer be
+ * written; finish with a final report of the whole run whenever it can
+ * still be written.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/child.h"
 #include "core/collect.h"
 #include "core/model.h"
 #include "core/opts.h"
+#include "core/out.h"
 #include "core/procfs.h"
+#include "kernel/features.h"
 #include "kernel/loader.h"
 #include "output/render.h"
 
 #define TICK_NS (100 * 1000000L) /* drain process events this often */
+#define GRACE_S 2                /* a stopped command gets this long to finish */
 
-static volatile sig_atomic_t stop_signal;
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
-static void on_stop(int sig)
+static volatile sig_atomic_t stop_signal, stop_from_tty, child_changed;
+
+static void on_stop(int sig, siginfo_t *si, void *ctx)
 {
+	/*
+	 * SI_KERNEL is the terminal's line discipline (Ctrl-C, Ctrl-\, a
+	 * hangup), which signals the whole foreground process group.
+	 */
+	stop_from_tty = si && si->si_code == SI_KERNEL;
 	stop_signal = sig;
+}
+
+static void on_child(int sig)
+{
+	child_changed = 1;
+}
+
+/*
+ * Stop signals are caught before loading, which takes a second or more: a
+ * SIGINT sent meanwhile must still end in a clean detach and a final
+ * report, and a shell script's `ipctrace &` starts with SIGINT ignored, so
+ * a late handler would lose it and run forever.  No SA_RESTART, so the
+ * sleep between ticks ends at once, for a stop and for COMMAND's exit
+ * alike.  SIGPIPE stays ignored: a closed pipe shows as EPIPE from the
+ * write, which ends the run in order instead of killing it mid-report.
+ * What the caller had ignored is collected in ignored, for COMMAND.
+ */
+static void catch_signals(sigset_t *ignored)
+{
+	struct sigaction stop = {}, chld = {}, ign = {}, old;
+
+	sigemptyset(ignored);
+	stop.sa_sigaction = on_stop;
+	stop.sa_flags = SA_SIGINFO;
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(*stop_signals); i++)
+		if (sigaction(stop_signals[i], &stop, &old) == 0 && old.sa_handler == SIG_IGN)
+			sigaddset(ignored, stop_signals[i]);
+	/* a handler, not SIG_IGN: an ignored SIGCHLD reaps by itself and waitpid() fails */
+	chld.sa_handler = on_child;
+	chld.sa_flags = SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &chld, &old) == 0 && old.sa_handler == SIG_IGN)
+		sigaddset(ignored, SIGCHLD);
+	ign.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &ign, &old) == 0 && old.sa_handler == SIG_IGN)
+		sigaddset(ignored, SIGPIPE);
 }
 
 static double now_s(void)
@@ -39,139 +83,123 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Under sudo, COMMAND runs as the user who ran sudo, not as root. */
-static int drop_to_sudo_user(void)
+static void sleep_tick(void)
 {
-	const char *uid_s = getenv("SUDO_UID"), *gid_s = getenv("SUDO_GID");
-	struct passwd *pw;
-	uid_t uid;
-	gid_t gid;
+	struct timespec ts = { 0, TICK_NS };
 
-	if (geteuid() != 0 || !uid_s || !gid_s)
-		return 0;
-	uid = strtoul(uid_s, NULL, 10);
-	gid = strtoul(gid_s, NULL, 10);
-	if (uid == 0)
-		return 0;
-	pw = getpwuid(uid);
-	if ((pw ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) || setgid(gid) || setuid(uid))
-		return -1;
-	return 0;
-}
-
-struct child {
-	pid_t pid;
-	int go_fd;   /* write end: one byte releases the child into exec */
-	int err_fd;  /* read end: errno of a failed exec, EOF on success */
-};
-
-/*
- * Fork COMMAND but hold it before exec until it is in the traced set, so
- * not one of its operations is missed.  It waits on a pipe it reads before
- * it is traced; the release write comes from ipctrace, which is never traced.
- */
-static int child_fork(struct child *ch, char **cmd)
-{
-	int go[2], err[2];
-
-	if (pipe2(go, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
-		return -1;
-	ch->pid = fork();
-	if (ch->pid < 0)
-		return -1;
-	if (ch->pid == 0) {
-		char b;
-		int e;
-
-		close(go[1]);
-		close(err[0]);
-		if (read(go[0], &b, 1) != 1)
-			_exit(127);
-		if (drop_to_sudo_user()) {
-			e = errno;
-			if (write(err[1], &e, sizeof(e)) < 0)
-				_exit(127);
-			_exit(127);
-		}
-		execvp(cmd[0], cmd);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
+	/* COMMAND may have exited since the last look: do not wait out a tick for it */
+	if (child_changed) {
+		child_changed = 0;
+		return;
 	}
-	close(go[0]);
-	close(err[1]);
-	ch->go_fd = go[1];
-	ch->err_fd = err[0];
-	return 0;
-}
-
-/* Release the child; 0 once it has exec'd, else the exec errno. */
-static int child_release(struct child *ch)
-{
-	int e = 0;
-	ssize_t n;
-
-	if (write(ch->go_fd, "g", 1) != 1)
-		e = errno;
-	close(ch->go_fd);
-	do {
-		n = read(ch->err_fd, &e, sizeof(e));
-	} while (n < 0 && errno == EINTR);
-	close(ch->err_fd);
-	return n == sizeof(e) ? e : 0;
-}
-
-static int exit_code_of(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 1;
+	nanosleep(&ts, NULL); /* EINTR is how a stop signal or SIGCHLD arrives */
 }
 
 struct run {
 	struct opts opts;
-	FILE *out;
+	struct out out;
 	bool ansi;
 	struct model *model;
 	struct collector *coll;
 	struct model_filter filter;
 	double t0;
+	int werr; /* errno of the first failed write of a report, 0 while all is well */
 };
 
-static void report(struct run *r, bool final)
+/* The first write error ends the run; it is told once (EPIPE not at all: the reader left). */
+static void note_write_error(struct run *r, int err)
+{
+	if (!err || r->werr)
+		return;
+	r->werr = err;
+	if (err != EPIPE)
+		fprintf(stderr, "ipctrace: writing the report to %s failed: %s\n", r->out.name,
+			strerror(err));
+}
+
+/* One report; false when it could not be written (r->werr says why). */
+static bool report(struct run *r, bool final)
 {
 	struct snapshot *s;
 
 	collector_read(r->coll);
-	s = model_snapshot(r->model, final, now_s() - r->t0, time(NULL), &r->filter);
+	s = model_snapshot(r->model, final, final || r->opts.full, now_s() - r->t0, time(NULL),
+			   &r->filter);
 	if (!s) {
 		fprintf(stderr, "ipctrace: out of memory taking a snapshot\n");
-		return;
+		return true;
 	}
 	switch (r->opts.format) {
 	case FMT_JSON:
-		render_json(s, r->out);
+		render_json(s, r->out.f);
 		break;
 	case FMT_DOT:
-		render_dot(s, r->out);
+		render_dot(s, r->out.f);
 		break;
 	default:
-		render_table(s, r->out, r->ansi && !final);
+		render_table(s, r->out.f, r->ansi && !final);
 		break;
 	}
-	fflush(r->out);
+	note_write_error(r, out_check(&r->out));
+	if (final)
+		render_lost_warning(s, stderr);
 	snapshot_free(s);
-	collector_reap(r->coll);
+	return !r->werr;
 }
 
-static void sleep_tick(void)
+/*
+ * Pass the stop on to COMMAND and give it GRACE_S to finish its IPC,
+ * collecting meanwhile.  A terminal signals its whole foreground group,
+ * which holds COMMAND too unless COMMAND moved to a group of its own:
+ * passing such a signal on would deliver one Ctrl-C twice.  Returns true
+ * once COMMAND has exited (wait status in *status); false, after saying
+ * so, if it is still running.
+ */
+static bool stop_child(struct run *r, struct child *ch, int sig, bool from_tty, int *status)
 {
-	struct timespec ts = { 0, TICK_NS };
+	double end;
 
-	nanosleep(&ts, NULL); /* EINTR is how a stop signal arrives */
+	if (!from_tty || getpgid(ch->pid) != getpgrp())
+		kill(ch->pid, sig);
+	end = now_s() + GRACE_S;
+	while (now_s() < end) {
+		sleep_tick();
+		collector_tick(r->coll);
+		if (child_reap(ch, status, false))
+			return true;
+	}
+	/* its parent-death signal is SIGTERM: any other it may ignore and live through our exit */
+	fprintf(stderr, "ipctrace: '%s' (pid %d) did not exit within %d s of SIG%s; it is left "
+		"running%s\n", ch->name, (int)ch->pid, GRACE_S, sigabbrev_np(sig),
+		sig == SIGTERM ? "" : " (and gets SIGTERM as ipctrace exits)");
+	return false;
+}
+
+/*
+ * A stdout found closed at start: with no -o the reports have nowhere to
+ * go, which is said before loading, not after; with -o it gets /dev/null,
+ * like 0 and 2 (see main).  Returns 0, or the exit code after a one-line
+ * error.
+ */
+static int fix_stdio(struct run *r, bool stdout_closed)
+{
+	if (!stdout_closed)
+		return 0;
+	if (r->opts.check) {
+		fprintf(stderr, "ipctrace: standard output is closed; --check prints its report "
+			"there, so run it with stdout open\n");
+		return 2;
+	}
+	if (!r->opts.output) {
+		fprintf(stderr, "ipctrace: standard output is closed; use -o FILE\n");
+		return 2;
+	}
+	if (out_fd_fill(STDOUT_FILENO)) {
+		fprintf(stderr, "ipctrace: cannot open /dev/null on the closed standard output: "
+			"%s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -179,16 +207,32 @@ int main(int argc, char **argv)
 	struct loader_cfg cfg = {};
 	struct loader *ld = NULL;
 	struct child ch = { .pid = -1 };
-	struct sigaction sa = {};
 	struct run r = {};
+	sigset_t ignored;
 	char msg[512];
 	double next_report, deadline;
-	int ret, status = 0, exit_code = 0;
-	bool child_done = false;
+	int ret, e, stop = 0, status = 0, exit_code = 0;
+	bool stdout_closed, drop = false, stop_tty = false, child_done = false;
+	uint32_t uid = 0, gid = 0;
 
-	ret = opts_parse(&r.opts, argc, argv, isatty(STDOUT_FILENO), stdout, stderr);
+	/*
+	 * Before anything is opened: a closed 0, 1 or 2 is the next descriptor
+	 * open() hands out, and a BPF map or the -o file landing there would be
+	 * COMMAND's input, or written to as "stdout".
+	 */
+	stdout_closed = out_fd_closed(STDOUT_FILENO);
+	if (out_fd_fill(STDIN_FILENO) || out_fd_fill(STDERR_FILENO)) {
+		fprintf(stderr, "ipctrace: cannot open /dev/null for a closed standard stream: "
+			"%s\n", strerror(errno));
+		return 1;
+	}
+	ret = opts_parse(&r.opts, argc, argv, !stdout_closed && isatty(STDOUT_FILENO), stdout,
+			 stderr);
 	if (ret)
 		return ret > 0 ? 0 : 2;
+	exit_code = fix_stdio(&r, stdout_closed);
+	if (exit_code)
+		goto out;
 
 	if (r.opts.check) {
 		exit_code = loader_check_report(stdout);
@@ -202,51 +246,66 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	/*
-	 * Stop signals are caught before loading, which takes a second or
-	 * more: a SIGINT sent meanwhile must still end in a clean detach and a
-	 * final report, and a shell script's `ipctrace &` starts with SIGINT
-	 * ignored, so a late handler would lose it and run forever.
-	 */
-	sa.sa_handler = on_stop;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	if (r.opts.cmd && geteuid() == 0) {
+		ret = opts_sudo_ids(getenv("SUDO_UID"), getenv("SUDO_GID"), r.opts.cmd[0], &uid,
+				    &gid, stderr);
+		if (ret < 0) {
+			exit_code = 1;
+			goto out;
+		}
+		drop = ret > 0 && uid != 0;
+	}
+	catch_signals(&ignored);
 
+	/* the -o file first: a mistyped path is told before a second of loading */
+	e = out_open(&r.out, r.opts.output, msg, sizeof(msg));
+	if (e) {
+		if (e == EINTR && stop_signal) {
+			/* stopped while a FIFO waited for its reader: nowhere to report to */
+			exit_code = 128 + stop_signal;
+			goto out;
+		}
+		fprintf(stderr, "ipctrace: %s\n", msg);
+		exit_code = 1;
+		goto out;
+	}
 	if (loader_check_env(msg, sizeof(msg))) {
 		fprintf(stderr, "ipctrace: %s\n", msg);
 		exit_code = 1;
 		goto out;
 	}
 
-	r.out = stdout;
-	if (r.opts.output) {
-		r.out = fopen(r.opts.output, "we");
-		if (!r.out) {
-			fprintf(stderr, "ipctrace: cannot write '%s': %s\n", r.opts.output,
-				strerror(errno));
-			exit_code = 1;
-			goto out;
-		}
-	}
-	r.ansi = r.opts.format == FMT_TABLE && isatty(fileno(r.out)) && r.opts.interval_s > 0;
 	r.filter.pids = r.opts.pids;
 	r.filter.n_pids = r.opts.n_pids;
 	r.filter.comms = (const char *const *)r.opts.comms;
 	r.filter.n_comms = r.opts.n_comms;
+	/* in a pid namespace (a container) -p names pids as it numbers them */
+	if (procfs_self_pidns() && procfs_self_pidns() != PROCFS_INIT_PIDNS)
+		r.filter.pidns = procfs_self_pidns();
 
 	cfg.mech_mask = r.opts.mech_mask;
 	cfg.filter_traced = r.opts.cmd != NULL;
 	cfg.bench_noop = r.opts.bench_noop;
-	cfg.self_tgid = getpid();
+	cfg.map_entries = r.opts.map_entries;
+	/* BPF sees the kernel's pids: getpid() differs inside a pid namespace */
+	if (kernel_global_tgid(&cfg.self_tgid))
+		cfg.self_tgid = getpid();
 	ld = loader_start(&cfg, msg, sizeof(msg));
 	if (!ld) {
 		fprintf(stderr, "ipctrace: %s\n", msg);
 		exit_code = 1;
 		goto out;
 	}
+	/* only now may an existing -o file lose its content */
+	if (out_commit(&r.out, msg, sizeof(msg))) {
+		fprintf(stderr, "ipctrace: %s\n", msg);
+		exit_code = 1;
+		goto out;
+	}
+	r.ansi = r.opts.format == FMT_TABLE && isatty(r.out.fd) && r.opts.interval_s > 0;
 	r.model = model_new();
+	if (r.model)
+		model_set_retention(r.model, (uint64_t)(r.opts.retention_s * 1e9));
 	r.coll = r.model ? collector_new(loader_kif(ld), r.model) : NULL;
 	if (!r.coll) {
 		fprintf(stderr, "ipctrace: cannot set up the collector: %s\n", strerror(errno));
@@ -256,9 +315,8 @@ int main(int argc, char **argv)
 
 	/* a stop during loading: no command is started, the (empty) final report is printed */
 	if (r.opts.cmd && !stop_signal) {
-		int e;
-
-		if (child_fork(&ch, r.opts.cmd) || loader_trace_pid(ld, ch.pid)) {
+		child_init(&ch, r.opts.cmd, &ignored, drop, uid, gid);
+		if (child_fork(&ch, r.opts.cmd) || loader_trace_pid(ld, ch.kernel_pid)) {
 			fprintf(stderr, "ipctrace: cannot start '%s': %s\n", r.opts.cmd[0],
 				strerror(errno));
 			exit_code = 1;
@@ -267,8 +325,7 @@ int main(int argc, char **argv)
 		e = child_release(&ch);
 		if (e) {
 			fprintf(stderr, "ipctrace: cannot run '%s': %s\n", r.opts.cmd[0], strerror(e));
-			waitpid(ch.pid, &status, 0);
-			ch.pid = -1;
+			child_reap(&ch, &status, true);
 			exit_code = 127;
 			goto out;
 		}
@@ -281,8 +338,8 @@ int main(int argc, char **argv)
 		double t;
 
 		sleep_tick();
-		collector_drain(r.coll);
-		if (ch.pid > 0 && waitpid(ch.pid, &status, WNOHANG) == ch.pid) {
+		collector_tick(r.coll);
+		if (child_reap(&ch, &status, false)) {
 			child_done = true;
 			break;
 		}
@@ -290,33 +347,47 @@ int main(int argc, char **argv)
 		if (deadline && t >= deadline)
 			break;
 		if (next_report && t >= next_report) {
-			report(&r, false);
+			if (!report(&r, false))
+				break;
 			next_report += r.opts.interval_s;
 			if (next_report < t)
 				next_report = t + r.opts.interval_s;
 		}
 	}
 
-	if (stop_signal && ch.pid > 0 && !child_done) {
-		/* pass the stop on, and give the command a moment to finish its IPC */
-		kill(ch.pid, stop_signal);
-		for (int i = 0; i < 20 && !child_done; i++) {
-			sleep_tick();
-			child_done = waitpid(ch.pid, &status, WNOHANG) == ch.pid;
-		}
+	/*
+	 * What stopped the run, as the signal COMMAND gets: a reader that went
+	 * away is SIGPIPE, as COMMAND would get from that same pipe; any other
+	 * write error ends the run as SIGTERM would.
+	 */
+	if (r.werr) {
+		stop = r.werr == EPIPE ? SIGPIPE : SIGTERM;
+	} else if (stop_signal) {
+		stop = stop_signal;
+		stop_tty = stop_from_tty;
 	}
-	report(&r, true);
+	if (stop && ch.pid > 0)
+		child_done = stop_child(&r, &ch, stop, stop_tty, &status);
+	/* after a failed write the stream holds a torn report: add nothing to it */
+	if (!r.werr)
+		report(&r, true);
+	note_write_error(&r, out_close(&r.out));
 
-	if (child_done)
-		exit_code = exit_code_of(status);
-	else if (stop_signal)
-		exit_code = 128 + stop_signal;
+	if (r.werr && r.werr != EPIPE)
+		exit_code = 1;
+	else if (child_done)
+		exit_code = child_exit_code(status);
+	else if (r.werr == EPIPE)
+		exit_code = 128 + SIGPIPE;
+	else if (stop)
+		exit_code = 128 + stop;
 out:
+	/* the detach below forks a helper of its own; its exit is no news to us */
+	signal(SIGCHLD, SIG_DFL);
 	collector_free(r.coll);
 	loader_stop(ld);
 	model_free(r.model);
-	if (r.out && r.out != stdout)
-		fclose(r.out);
+	out_close(&r.out);
 	opts_free(&r.opts);
 	return exit_code;
 }

@@ -30,6 +30,7 @@ struct model;
 struct edge;
 struct edge_sink;
 struct join_info;
+struct proc_ref;
 
 /* One value of the JSON "mech" field. */
 struct mech_kind {
@@ -86,6 +87,21 @@ struct mech_ops {
 	int (*join)(void *st, const struct join_info *ji, struct edge *e, struct edge_sink *out);
 	/* After every join: edges of its own (signals, attach overlaps...).  0 or -1. */
 	int (*edges)(void *st, const struct model *m, struct edge_sink *out);
+	/*
+	 * Retention (model_fold()): drop from its state the edges of its own
+	 * that have an end gone (model_proc_gone()) and have not changed since
+	 * idle_before_ns, adding each to out as it would in edges(): the core
+	 * folds them into aggregates by process name.  0 or -1.
+	 */
+	int (*fold)(void *st, const struct model *m, uint64_t idle_before_ns,
+		    struct edge_sink *out);
+	/* The generic join folded an endpoint (p non-NULL) or a whole object away: forget it. */
+	void (*forget)(void *st, int mech, uint64_t obj_a, uint64_t obj_b, const struct proc_ref *p,
+		       int dir);
+	/* Every process its state still refers to, each passed to use(). */
+	void (*procs_in_use)(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx);
+	/* The kind an edge folds under (its object without the instance); NULL: the core's rule. */
+	void (*fold_kind)(const struct edge *e, char *buf, size_t len);
 
 	/* ---- output (user/output/), each given the edge and its extension (may be NULL) ---- */
 	/* JSON members after the common ones, each starting with a comma. */

@@ -17,36 +17,56 @@ struct proc_ent {
 	uint64_t key[2]; /* pid, start_ns */
 	struct model_proc p;
 	bool reaped;
+	uint64_t exit_ns; /* the model's clock when the exit was seen */
+	bool in_use;      /* model_fold(): still an end of something kept */
 };
 
 struct obj_ent {
 	uint64_t key[3]; /* mech, obj_a, obj_b */
 	char *name;      /* model_set_object_name(), or NULL for the default */
 	uint32_t first_ep; /* head of the list of its endpoints, index + 1 */
+	uint64_t named_ns; /* the model's clock when it was last named */
 };
 
 struct ep_ent {
 	uint64_t key[5]; /* pid, start_ns, mech | dir << 32, obj_a, obj_b */
 	uint32_t obj;    /* index into objs */
 	uint32_t next;   /* next endpoint of the same object, index + 1 */
+	/* what the join sees: the map's counters less what was folded away */
 	uint64_t ops, bytes, blocked_ns;
+	uint64_t off_ops, off_bytes, off_blocked; /* folded into aggregates */
+	/* what earlier map entries of it counted (model_endpoint_unmapped()) */
+	uint64_t base_ops, base_bytes, base_blocked, base_aux[2];
+	bool unmapped;   /* its map entry is gone; a new one counts from zero */
 	uint64_t aux[2];
+	uint64_t last_ns; /* the model's clock when the counters last changed */
 	char comm[MODEL_COMM_LEN + 1];
+};
+
+/* Edges folded by process name once their processes were gone (model_fold). */
+struct fold_ent {
+	uint64_t key[6]; /* mech, kind hash, src comm (2 words), dst comm (2 words) */
+	char kind[64];   /* the object without its instance: "pipe", "/tmp/sock", "SIGCHLD" */
+	char src_comm[MODEL_COMM_LEN + 1], dst_comm[MODEL_COMM_LEN + 1];
+	uint64_t edges, msgs, bytes, blocked_src_ns, blocked_dst_ns;
+	bool inexact;
 };
 
 /* An edge of the previous snapshot, to compute deltas against. */
 struct prev_ent {
 	uint64_t key[7]; /* mech, key_a, key_b, src pid, src start, dst pid, dst start */
 	uint64_t msgs, bytes;
+	uint64_t digest;  /* of everything else the edge shows: changed if it differs */
 };
 
 struct model {
-	struct ktab procs, objs, eps, prev;
+	struct ktab procs, objs, eps, prev, folds;
 	void **state;          /* per module of mech_modules[], its state_new() */
 	struct model_lost lost;
 	uint64_t seq;          /* seq of the latest snapshot, 0 before the first */
 	double last_elapsed;   /* elapsed_s of the latest snapshot */
 	uint64_t now_ns;       /* model_set_clock() */
+	uint64_t retention_ns; /* model_set_retention() */
 	/*
 	 * Observations dropped because a table could not grow: reported as
 	 * map_full, since they are lost exactly like a full BPF map's.
@@ -67,6 +87,7 @@ struct model *model_new(void)
 	ktab_init(&m->objs, sizeof(struct obj_ent), 3);
 	ktab_init(&m->eps, sizeof(struct ep_ent), 5);
 	ktab_init(&m->prev, sizeof(struct prev_ent), 7);
+	ktab_init(&m->folds, sizeof(struct fold_ent), 6);
 	for_each_mech(i, ops) {
 		if (ops->state_new && !(m->state[i] = ops->state_new())) {
 			model_free(m);
@@ -88,6 +109,7 @@ void model_free(struct model *m)
 	ktab_free(&m->objs);
 	ktab_free(&m->eps);
 	ktab_free(&m->prev);
+	ktab_free(&m->folds);
 	for_each_mech(i, ops)
 		if (ops->state_free && m->state[i])
 			ops->state_free(m->state[i]);
@@ -116,6 +138,11 @@ void model_set_clock(struct model *m, uint64_t now_ns)
 uint64_t model_clock(const struct model *m)
 {
 	return m->now_ns;
+}
+
+void model_set_retention(struct model *m, uint64_t ns)
+{
+	m->retention_ns = ns;
 }
 
 void model_copy_comm(char *dst, const char *src)
@@ -191,6 +218,7 @@ void model_proc_exit(struct model *m, struct proc_ref p, int exit_status)
 		return;
 	e->p.exited = true;
 	e->p.exit_status = exit_status;
+	e->exit_ns = m->now_ns;
 	/*
 	 * The next snapshot is the first that can show the exit; the process
 	 * becomes reapable only once that snapshot exists, so its last counters
@@ -211,14 +239,25 @@ void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const ch
 		model_copy_comm(e->p.comm, comm);
 }
 
-size_t model_reapable(struct model *m, struct proc_ref *out, size_t max)
+void model_proc_ns(struct model *m, struct proc_ref p, uint32_t ns_pid, uint64_t pidns)
+{
+	struct proc_ent *e = proc_get(m, p);
+
+	if (e && ns_pid && pidns) {
+		e->p.ns_pid = ns_pid;
+		e->p.pidns = pidns;
+	}
+}
+
+size_t model_reapable(struct model *m, uint64_t exited_before_ns, struct proc_ref *out,
+		      size_t max)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->procs.n && n < max; i++) {
 		const struct proc_ent *e = ktab_at(&m->procs, i);
 
-		if (e->p.exited && !e->reaped && e->p.exit_seq <= m->seq)
+		if (e->p.exited && !e->reaped && e->exit_ns <= exited_before_ns)
 			out[n++] = (struct proc_ref){ e->p.pid, e->p.start_ns };
 	}
 	return n;
@@ -235,6 +274,11 @@ void model_mark_reaped(struct model *m, struct proc_ref p)
 }
 
 /* ---- observations ---- */
+
+static uint64_t sub_floor0(uint64_t cur, uint64_t prev)
+{
+	return cur > prev ? cur - prev : 0;
+}
 
 static long obj_get(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b)
 {
@@ -258,6 +302,7 @@ void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t o
 	o = ktab_at(&m->objs, i);
 	free(o->name);
 	o->name = copy;
+	o->named_ns = m->now_ns;
 }
 
 void model_update_endpoint(struct model *m, const struct ep_obs *o)
@@ -266,6 +311,7 @@ void model_update_endpoint(struct model *m, const struct ep_obs *o)
 			    (uint32_t)o->mech | (uint64_t)(uint32_t)o->dir << 32,
 			    o->obj_a, o->obj_b };
 	long i = ktab_find(&m->eps, key), obj;
+	uint64_t ops, bytes, blocked;
 	struct obj_ent *oe;
 	struct ep_ent *e;
 
@@ -282,13 +328,67 @@ void model_update_endpoint(struct model *m, const struct ep_obs *o)
 		e->next = oe->first_ep;
 		oe->first_ep = i + 1;
 	}
-	/* Cumulative values: the latest read replaces the previous one. */
+	/*
+	 * Cumulative values: the latest read replaces the previous one, on top
+	 * of what earlier map entries of the endpoint counted, less what was
+	 * folded away.
+	 */
 	e = ktab_at(&m->eps, i);
-	e->ops = o->ops;
-	e->bytes = o->bytes;
-	e->blocked_ns = o->blocked_ns;
-	memcpy(e->aux, o->aux, sizeof(e->aux));
+	e->unmapped = false;
+	ops = sub_floor0(e->base_ops + o->ops, e->off_ops);
+	bytes = sub_floor0(e->base_bytes + o->bytes, e->off_bytes);
+	blocked = sub_floor0(e->base_blocked + o->blocked_ns, e->off_blocked);
+	if (ops != e->ops || bytes != e->bytes || blocked != e->blocked_ns || !e->last_ns)
+		e->last_ns = m->now_ns ? m->now_ns : 1;
+	e->ops = ops;
+	e->bytes = bytes;
+	e->blocked_ns = blocked;
+	e->aux[0] = e->base_aux[0] + o->aux[0];
+	e->aux[1] = e->base_aux[1] + o->aux[1];
 	model_copy_comm(e->comm, o->comm);
+}
+
+void model_endpoint_unmapped(struct model *m, const struct ep_obs *last, bool known)
+{
+	uint64_t key[5] = { last->proc.pid, last->proc.start_ns,
+			    (uint32_t)last->mech | (uint64_t)(uint32_t)last->dir << 32,
+			    last->obj_a, last->obj_b };
+	struct ep_ent *e;
+	long i;
+
+	if (known)
+		model_update_endpoint(m, last);
+	if ((i = ktab_find(&m->eps, key)) < 0)
+		return;
+	e = ktab_at(&m->eps, i);
+	e->unmapped = true;
+	if (!known)
+		return;
+	e->base_ops += last->ops;
+	e->base_bytes += last->bytes;
+	e->base_blocked += last->blocked_ns;
+	e->base_aux[0] += last->aux[0];
+	e->base_aux[1] += last->aux[1];
+	e->unmapped = true;
+}
+
+size_t model_idle_endpoints(const struct model *m, uint64_t idle_before, struct ep_obs *out,
+			    size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->eps.n && n < max; i++) {
+		const struct ep_ent *e = ktab_at(&m->eps, i);
+
+		if (e->unmapped || e->last_ns > idle_before ||
+		    model_proc_gone(m, (struct proc_ref){ e->key[0], e->key[1] }))
+			continue;
+		out[n++] = (struct ep_obs){
+			.proc = { e->key[0], e->key[1] }, .mech = (int)(uint32_t)e->key[2],
+			.dir = (int)(e->key[2] >> 32), .obj_a = e->key[3], .obj_b = e->key[4],
+		};
+	}
+	return n;
 }
 
 void model_set_lost(struct model *m, const struct model_lost *lost)
@@ -396,6 +496,8 @@ static void fill_end(const struct model *m, struct edge_end *end, uint32_t pid,
 	}
 	p = proc_lookup(m, pid, start_ns);
 	model_copy_comm(end->comm, p && p->p.comm[0] ? p->p.comm : fallback ? fallback : "");
+	end->ns_pid = p ? p->p.ns_pid : 0;
+	end->pidns = p ? p->p.pidns : 0;
 }
 
 /*
@@ -542,6 +644,25 @@ static int join_object(struct model *m, const struct obj_ent *o, const struct id
 	return 0;
 }
 
+/* An object's active senders and receivers (S, R emptied first).  0 or -1. */
+static int partition(const struct model *m, const struct obj_ent *o, struct idxvec *S,
+		     struct idxvec *R)
+{
+	int err = 0;
+
+	S->n = R->n = 0;
+	for (uint32_t k = o->first_ep; k && !err; ) {
+		const struct ep_ent *e = ktab_at(&m->eps, k - 1);
+		uint32_t dir = e->key[2] >> 32;
+
+		/* An endpoint that moved nothing (only failed calls) is no end. */
+		if ((e->ops || e->bytes) && dir <= 1)
+			err = idxvec_push(dir == 0 ? S : R, k - 1);
+		k = e->next;
+	}
+	return err;
+}
+
 /* Partition each object's endpoints into active senders and receivers, and join. */
 static int join_endpoints(struct model *m, struct edge_sink *out)
 {
@@ -551,22 +672,385 @@ static int join_endpoints(struct model *m, struct edge_sink *out)
 	for (size_t i = 0; i < m->objs.n && !err; i++) {
 		const struct obj_ent *o = ktab_at(&m->objs, i);
 
-		S.n = R.n = 0;
-		for (uint32_t k = o->first_ep; k && !err; ) {
-			const struct ep_ent *e = ktab_at(&m->eps, k - 1);
-			uint32_t dir = e->key[2] >> 32;
-
-			/* An endpoint that moved nothing (only failed calls) is no end. */
-			if ((e->ops || e->bytes) && dir <= 1)
-				err = idxvec_push(dir == 0 ? &S : &R, k - 1);
-			k = e->next;
-		}
+		err = partition(m, o, &S, &R);
 		if (!err && S.n && R.n)
 			err = join_object(m, o, &S, &R, out);
 	}
 	free(S.v);
 	free(R.v);
 	return err;
+}
+
+/* ---- retention: folding what exited processes left behind ---- */
+
+bool model_proc_gone(const struct model *m, struct proc_ref p)
+{
+	const struct proc_ent *e = proc_lookup(m, p.pid, p.start_ns);
+
+	return p.pid && e && e->reaped;
+}
+
+/* FNV-1a of a string, for keys. */
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The kind of an object: its name without the instance, so that edges of
+ * many short-lived objects fold together: "pipe:[8425]" -> "pipe",
+ * "/run/x.sock:[4242]" -> "/run/x.sock", "shm:anon[7]" -> "shm:anon".
+ */
+static void default_fold_kind(const char *object, char *buf, size_t len)
+{
+	size_t n = strlen(object);
+	const char *br = strrchr(object, '[');
+
+	if (br && n && object[n - 1] == ']') {
+		n = br - object;
+		if (n && object[n - 1] == ':')
+			n--;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, object, n);
+	buf[n] = '\0';
+}
+
+static void comm_words(const char *comm, uint64_t *w)
+{
+	char buf[16] = { 0 };
+
+	memcpy(buf, comm, strnlen(comm, sizeof(buf)));
+	memcpy(w, buf, sizeof(buf));
+}
+
+/* Add e to the aggregate of its (mech, kind, source name, destination name). */
+static int fold_edge(struct model *m, const struct edge *e)
+{
+	const struct mech_ops *ops = mech_module_of(e->mech);
+	char kind[sizeof(((struct fold_ent *)0)->kind)];
+	uint64_t key[6];
+	struct fold_ent *f;
+	bool created;
+	long i;
+
+	if (ops && ops->fold_kind)
+		ops->fold_kind(e, kind, sizeof(kind));
+	else
+		default_fold_kind(e->object, kind, sizeof(kind));
+	key[0] = (uint64_t)e->mech;
+	key[1] = str_hash(kind);
+	comm_words(e->src.comm, &key[2]);
+	comm_words(e->dst.comm, &key[4]);
+	if ((i = ktab_get(&m->folds, key, &created)) < 0)
+		return -1;
+	f = ktab_at(&m->folds, i);
+	if (created) {
+		snprintf(f->kind, sizeof(f->kind), "%s", kind);
+		model_copy_comm(f->src_comm, e->src.comm);
+		model_copy_comm(f->dst_comm, e->dst.comm);
+	}
+	f->edges += e->folded ? e->folded : 1;
+	f->msgs += e->msgs;
+	f->bytes += e->bytes;
+	f->blocked_src_ns += e->blocked_src_ns;
+	f->blocked_dst_ns += e->blocked_dst_ns;
+	f->inexact |= !e->exact;
+	return 0;
+}
+
+/* What a folded edge accounted for leaves a live endpoint's counters. */
+static void take(struct ep_ent *e, uint64_t ops, uint64_t bytes, uint64_t blocked)
+{
+	ops = ops < e->ops ? ops : e->ops;
+	bytes = bytes < e->bytes ? bytes : e->bytes;
+	blocked = blocked < e->blocked_ns ? blocked : e->blocked_ns;
+	e->off_ops += ops;
+	e->off_bytes += bytes;
+	e->off_blocked += blocked;
+	e->ops -= ops;
+	e->bytes -= bytes;
+	e->blocked_ns -= blocked;
+}
+
+static struct ep_ent *ep_of(struct model *m, const struct edge *e, int dir)
+{
+	const struct edge_end *end = dir ? &e->dst : &e->src;
+	uint64_t key[5] = { end->pid, end->start_ns,
+			    (uint32_t)e->mech | (uint64_t)(uint32_t)dir << 32, e->key_a, e->key_b };
+	long i = ktab_find(&m->eps, key);
+
+	return i < 0 ? NULL : ktab_at(&m->eps, i);
+}
+
+/*
+ * A live end of a folded edge keeps counting only what the edges left to
+ * it are made of, by the join's rules (join_object()): with one receiver,
+ * each sender's counts are its edge's, so the receiver loses the bytes the
+ * gone sender wrote; with one sender, each receiver's are, so the sender
+ * loses the bytes the gone receiver read; 1:1, the live end loses all it
+ * had; N:M was inferred and stays so.
+ */
+static void take_from_live_end(struct model *m, const struct edge *e, bool src_gone,
+			       bool dst_gone, size_t ns, size_t nr)
+{
+	struct ep_ent *s = src_gone ? NULL : ep_of(m, e, 0);
+	struct ep_ent *r = dst_gone ? NULL : ep_of(m, e, 1);
+
+	if (s) {
+		if (nr == 1)
+			take(s, s->ops, s->bytes, s->blocked_ns);
+		else
+			take(s, ns == 1 ? 0 : e->msgs, e->bytes, 0);
+	}
+	if (r) {
+		if (ns == 1)
+			take(r, r->ops, r->bytes, r->blocked_ns);
+		else
+			take(r, 0, e->bytes, 0);
+	}
+}
+
+/* Scratch of one fold: marks of what goes. */
+struct fold_marks {
+	bool *ep_gone, *obj_gone;
+};
+
+/*
+ * The generic join's edges of object oi that have an end gone, once every
+ * endpoint of it has been idle since idle_before: folded; the gone
+ * processes' endpoints marked to go, and the object too if nothing stays.
+ */
+static int fold_object(struct model *m, size_t oi, uint64_t idle_before, struct fold_marks *fm)
+{
+	const struct obj_ent *o = ktab_at(&m->objs, oi);
+	struct idxvec S = { 0 }, R = { 0 };
+	struct edge_sink tmp = { .m = m };
+	bool any_gone = false, all_gone = true;
+	int err = 0;
+
+	/* a name nothing used: it is recorded again if the object is used later */
+	if (!o->first_ep) {
+		fm->obj_gone[oi] = o->named_ns <= idle_before;
+		return 0;
+	}
+	for (uint32_t k = o->first_ep; k; ) {
+		const struct ep_ent *e = ktab_at(&m->eps, k - 1);
+		bool gone = model_proc_gone(m, (struct proc_ref){ e->key[0], e->key[1] });
+
+		if (e->last_ns > idle_before)
+			return 0;
+		any_gone |= gone;
+		all_gone &= gone;
+		k = e->next;
+	}
+	if (!any_gone)
+		return 0;
+	err = partition(m, o, &S, &R);
+	if (!err && S.n && R.n)
+		err = join_object(m, o, &S, &R, &tmp);
+	for (size_t i = 0; i < tmp.n && !err; i++) {
+		const struct edge *e = &tmp.v[i];
+		bool sg = model_proc_gone(m, (struct proc_ref){ e->src.pid, e->src.start_ns });
+		bool dg = model_proc_gone(m, (struct proc_ref){ e->dst.pid, e->dst.start_ns });
+
+		if (!sg && !dg)
+			continue;
+		err = fold_edge(m, e);
+		if (!err)
+			take_from_live_end(m, e, sg, dg, S.n, R.n);
+	}
+	if (!err) {
+		/*
+		 * The gone processes' endpoints go, and so does a live one that
+		 * has nothing left and no map entry: a new entry would count
+		 * from zero, a new endpoint.
+		 */
+		all_gone = true;
+		for (uint32_t k = o->first_ep; k; ) {
+			const struct ep_ent *e = ktab_at(&m->eps, k - 1);
+
+			fm->ep_gone[k - 1] =
+				model_proc_gone(m, (struct proc_ref){ e->key[0], e->key[1] }) ||
+				(e->unmapped && !e->ops && !e->bytes && !e->blocked_ns);
+			all_gone &= fm->ep_gone[k - 1];
+			k = e->next;
+		}
+		fm->obj_gone[oi] = all_gone;
+	}
+	free(S.v);
+	free(R.v);
+	free(tmp.v);
+	free(tmp.ext);
+	return err;
+}
+
+struct drop_ctx {
+	const bool *gone;
+	size_t i;
+};
+
+static bool drop_marked(const void *entry, void *arg)
+{
+	struct drop_ctx *d = arg;
+
+	return d->gone[d->i++];
+}
+
+/* Remove marked endpoints and objects, tell their modules, and relink the lists. */
+static int sweep_endpoints(struct model *m, const struct fold_marks *fm)
+{
+	uint32_t *newobj = malloc((m->objs.n ? m->objs.n : 1) * sizeof(*newobj));
+	struct drop_ctx d;
+	uint32_t next = 0;
+
+	if (!newobj)
+		return -1;
+	for (size_t i = 0; i < m->eps.n; i++) {
+		const struct ep_ent *e = ktab_at(&m->eps, i);
+		const struct mech_ops *ops = mech_module_of((int)(uint32_t)e->key[2]);
+		struct proc_ref p = { e->key[0], e->key[1] };
+
+		if (fm->ep_gone[i] && ops && ops->forget)
+			ops->forget(model_mech_state(m, ops), (int)(uint32_t)e->key[2], e->key[3],
+				    e->key[4], &p, (int)(e->key[2] >> 32));
+	}
+	for (size_t i = 0; i < m->objs.n; i++) {
+		struct obj_ent *o = ktab_at(&m->objs, i);
+		const struct mech_ops *ops = mech_module_of((int)o->key[0]);
+
+		newobj[i] = fm->obj_gone[i] ? UINT32_MAX : next++;
+		if (!fm->obj_gone[i])
+			continue;
+		if (ops && ops->forget)
+			ops->forget(model_mech_state(m, ops), (int)o->key[0], o->key[1], o->key[2],
+				    NULL, 0);
+		free(o->name);
+		o->name = NULL;
+	}
+	d = (struct drop_ctx){ fm->ep_gone, 0 };
+	ktab_remove_if(&m->eps, drop_marked, &d);
+	d = (struct drop_ctx){ fm->obj_gone, 0 };
+	ktab_remove_if(&m->objs, drop_marked, &d);
+	for (size_t i = 0; i < m->objs.n; i++)
+		((struct obj_ent *)ktab_at(&m->objs, i))->first_ep = 0;
+	for (size_t i = 0; i < m->eps.n; i++) {
+		struct ep_ent *e = ktab_at(&m->eps, i);
+		struct obj_ent *o;
+
+		e->obj = newobj[e->obj];
+		o = ktab_at(&m->objs, e->obj);
+		e->next = o->first_ep;
+		o->first_ep = i + 1;
+	}
+	free(newobj);
+	return 0;
+}
+
+static void use_proc(void *ctx, struct proc_ref p)
+{
+	struct model *m = ctx;
+	uint64_t key[2] = { p.pid, p.start_ns };
+	long i = ktab_find(&m->procs, key);
+
+	if (i >= 0)
+		((struct proc_ent *)ktab_at(&m->procs, i))->in_use = true;
+}
+
+static bool proc_droppable(const void *entry, void *arg)
+{
+	const struct proc_ent *p = entry;
+	const uint64_t *idle_before = arg;
+
+	return p->reaped && !p->in_use && p->exit_ns <= *idle_before;
+}
+
+/* Gone processes that nothing kept refers to leave the table. */
+static void sweep_procs(struct model *m, uint64_t idle_before)
+{
+	const struct mech_ops *ops;
+
+	for (size_t i = 0; i < m->procs.n; i++)
+		((struct proc_ent *)ktab_at(&m->procs, i))->in_use = false;
+	for (size_t i = 0; i < m->eps.n; i++) {
+		const struct ep_ent *e = ktab_at(&m->eps, i);
+
+		use_proc(m, (struct proc_ref){ e->key[0], e->key[1] });
+	}
+	for_each_mech(i, ops)
+		if (ops->procs_in_use)
+			ops->procs_in_use(m->state[i], use_proc, m);
+	ktab_remove_if(&m->procs, proc_droppable, &idle_before);
+}
+
+int model_fold(struct model *m)
+{
+	struct fold_marks fm = { 0 };
+	struct edge_sink own = { .m = m };
+	const struct mech_ops *ops;
+	uint64_t idle_before;
+	bool any = false;
+	int err = 0;
+
+	if (!m->retention_ns || m->now_ns <= m->retention_ns)
+		return 0;
+	idle_before = m->now_ns - m->retention_ns;
+	fm.ep_gone = calloc(m->eps.n ? m->eps.n : 1, sizeof(bool));
+	fm.obj_gone = calloc(m->objs.n ? m->objs.n : 1, sizeof(bool));
+	if (!fm.ep_gone || !fm.obj_gone)
+		err = -1;
+	for (size_t i = 0; i < m->objs.n && !err; i++)
+		err = fold_object(m, i, idle_before, &fm);
+	for (size_t i = 0; i < m->eps.n && !err; i++)
+		any |= fm.ep_gone[i];
+	for (size_t i = 0; i < m->objs.n && !err; i++)
+		any |= fm.obj_gone[i];
+	if (!err && any)
+		err = sweep_endpoints(m, &fm);
+	for_each_mech(i, ops)
+		if (!err && ops->fold)
+			err = ops->fold(m->state[i], m, idle_before, &own);
+	for (size_t i = 0; i < own.n && !err; i++)
+		err = fold_edge(m, &own.v[i]);
+	if (!err)
+		sweep_procs(m, idle_before);
+	free(fm.ep_gone);
+	free(fm.obj_gone);
+	free(own.v);
+	free(own.ext);
+	if (err)
+		m->dropped++;
+	return err;
+}
+
+/* The aggregates, as edges: ends named, no pids; they carry no interval activity. */
+static int add_folds(const struct model *m, struct edge_sink *out)
+{
+	for (size_t i = 0; i < m->folds.n; i++) {
+		const struct fold_ent *f = ktab_at(&m->folds, i);
+		struct edge *e = sink_push(out);
+
+		if (!e)
+			return -1;
+		e->mech = (int)f->key[0];
+		snprintf(e->object, sizeof(e->object), "%s", f->kind);
+		e->key_a = f->key[1];
+		e->key_b = f->key[2] ^ f->key[3] ^ f->key[4] ^ f->key[5];
+		e->exact = !f->inexact;
+		model_copy_comm(e->src.comm, f->src_comm);
+		model_copy_comm(e->dst.comm, f->dst_comm);
+		e->msgs = f->msgs;
+		e->bytes = f->bytes;
+		e->blocked_src_ns = f->blocked_src_ns;
+		e->blocked_dst_ns = f->blocked_dst_ns;
+		e->folded = f->edges > UINT32_MAX ? UINT32_MAX : (uint32_t)f->edges;
+	}
+	return 0;
 }
 
 /* Every module: a snapshot begins, then (after the join) its own edges. */
@@ -590,11 +1074,6 @@ static int modules_edges(struct model *m, struct edge_sink *out)
 }
 
 
-static uint64_t sub_floor0(uint64_t cur, uint64_t prev)
-{
-	return cur > prev ? cur - prev : 0;
-}
-
 /*
  * Deltas against the same edge (mech, object, both processes) in the
  * previous snapshot; a new edge's delta is its whole value.  An inferred
@@ -602,24 +1081,60 @@ static uint64_t sub_floor0(uint64_t cur, uint64_t prev)
  * then 0, not a wrapped-around huge number.  The current values go to
  * next, which becomes the model's previous snapshot once this one is done.
  */
-static int compute_deltas(const struct model *m, struct edge_sink *eb, struct ktab *next)
+/* FNV-1a over what an edge shows besides its counts: blocked times, exactness, extension. */
+static uint64_t edge_digest(const struct edge_sink *eb, const struct edge *e)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
+	uint64_t words[3] = { e->blocked_src_ns, e->blocked_dst_ns, e->exact };
+
+	p = (const unsigned char *)words;
+	for (size_t i = 0; i < sizeof(words); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	p = eb->ext + e->ext_off;
+	for (size_t i = 0; i < e->ext_len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Deltas against the same edge (mech, object, both processes) in the
+ * previous snapshot; a new edge's delta is its whole value.  An inferred
+ * N:M share can shrink when the readers' proportions change: its delta is
+ * then 0, not a wrapped-around huge number.  An edge is changed when it is
+ * new or anything it shows differs.  The current values go to next, which
+ * becomes the model's previous snapshot once this one is done.
+ */
+static int compute_deltas(const struct model *m, struct edge_sink *eb, struct ktab *next,
+			  bool *changed)
 {
 	for (size_t i = 0; i < eb->n; i++) {
 		struct edge *e = &eb->v[i];
 		uint64_t key[7] = { (uint64_t)e->mech, e->key_a, e->key_b, e->src.pid,
 				    e->src.start_ns, e->dst.pid, e->dst.start_ns };
+		uint64_t digest = edge_digest(eb, e);
 		struct prev_ent *p;
-		long k = ktab_find(&m->prev, key);
+		long k;
+
+		/* What folds was reported as it happened: an aggregate is no activity. */
+		if (e->folded) {
+			e->d_msgs = e->d_bytes = 0;
+			changed[i] = false;
+			continue;
+		}
+		k = ktab_find(&m->prev, key);
 
 		p = k < 0 ? NULL : ktab_at(&m->prev, k);
 		e->d_msgs = sub_floor0(e->msgs, p ? p->msgs : 0);
 		e->d_bytes = sub_floor0(e->bytes, p ? p->bytes : 0);
+		changed[i] = !p || p->msgs != e->msgs || p->bytes != e->bytes || p->digest != digest;
 
 		if ((k = ktab_get(next, key, NULL)) < 0)
 			return -1;
 		p = ktab_at(next, k);
 		p->msgs = e->msgs;
 		p->bytes = e->bytes;
+		p->digest = digest;
 	}
 	return 0;
 }
@@ -627,7 +1142,8 @@ static int compute_deltas(const struct model *m, struct edge_sink *eb, struct kt
 static bool end_matches(const struct edge_end *end, const struct model_filter *f)
 {
 	for (int i = 0; i < f->n_pids; i++) {
-		if (f->pids[i] == end->pid)
+		if (f->pidns ? end->pidns == f->pidns && end->ns_pid == f->pids[i]
+			     : f->pids[i] == end->pid)
 			return true;
 	}
 	for (int i = 0; i < f->n_comms; i++) {
@@ -690,7 +1206,7 @@ static int add_end_proc(const struct model *m, struct ktab *seen, const struct e
 	long i;
 
 	if (end->pid == 0)
-		return 0;
+		return 0; /* the kernel, or a process name of a folded edge */
 	if ((i = ktab_get(seen, key, &created)) < 0)
 		return -1;
 	if (!created)
@@ -729,26 +1245,27 @@ fail:
 	return -1;
 }
 
-/* Apply the filter and sort: the edges the report shows. */
-static int select_edges(const struct edge_sink *eb, const struct model_filter *f,
-			struct snapshot *s)
+/* Apply the filter, keep what changed unless full, and sort: the edges the report shows. */
+static int select_edges(const struct edge_sink *eb, const bool *changed, bool full,
+			const struct model_filter *f, struct snapshot *s)
 {
 	s->edges = calloc(eb->n ? eb->n : 1, sizeof(*s->edges));
 	if (!s->edges)
 		return -1;
 	for (size_t i = 0; i < eb->n; i++) {
-		if (filter_keeps(f, &eb->v[i]))
+		if (filter_keeps(f, &eb->v[i]) && (full || changed[i]))
 			s->edges[s->n_edges++] = eb->v[i];
 	}
 	qsort(s->edges, s->n_edges, sizeof(*s->edges), edge_cmp);
 	return 0;
 }
 
-struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, int64_t wall_sec,
-				const struct model_filter *filter)
+struct snapshot *model_snapshot(struct model *m, bool final, bool full, double elapsed_s,
+				int64_t wall_sec, const struct model_filter *filter)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	struct edge_sink eb = { .m = m };
+	bool *changed = NULL;
 	struct ktab next;
 
 	if (!s)
@@ -760,15 +1277,19 @@ struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, i
 	 * the next snapshot's deltas still span from the last successful one.
 	 */
 	modules_begin(m);
-	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || compute_deltas(m, &eb, &next) ||
-	    select_edges(&eb, filter, s) || collect_procs(m, s)) {
+	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || (full && add_folds(m, &eb)) ||
+	    !(changed = calloc(eb.n ? eb.n : 1, sizeof(*changed))) ||
+	    compute_deltas(m, &eb, &next, changed) || select_edges(&eb, changed, full, filter, s) ||
+	    collect_procs(m, s)) {
 		free(eb.v);
 		free(eb.ext);
+		free(changed);
 		ktab_free(&next);
 		snapshot_free(s);
 		return NULL;
 	}
 	free(eb.v);
+	free(changed);
 	s->ext = eb.ext;
 	s->ext_size = eb.ext_size;
 	ktab_free(&m->prev);
@@ -776,12 +1297,17 @@ struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, i
 
 	s->seq = ++m->seq;
 	s->final = final;
+	s->full = full;
 	s->elapsed_s = elapsed_s;
 	s->wall_sec = wall_sec;
 	s->interval_s = elapsed_s > m->last_elapsed ? elapsed_s - m->last_elapsed : 0;
 	m->last_elapsed = elapsed_s;
 	s->lost = m->lost;
 	s->lost.map_full += m->dropped;
+	if (m->dropped && s->lost.n_causes < MODEL_LOST_CAUSES) {
+		s->lost.cause[s->lost.n_causes].name = "userspace_memory";
+		s->lost.cause[s->lost.n_causes++].n = m->dropped;
+	}
 	return s;
 }
 

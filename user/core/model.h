@@ -35,6 +35,8 @@ struct model_proc {
 	bool exited;
 	int exit_status;       /* wait status, valid if exited */
 	uint64_t exit_seq;     /* snapshot seq current when the exit was seen */
+	uint32_t ns_pid;       /* its pid in its own pid namespace; 0 when unknown */
+	uint64_t pidns;        /* that namespace's inode number; 0 when unknown */
 };
 
 /* Cumulative counters of one endpoint, as read from the BPF map. */
@@ -65,19 +67,41 @@ void model_proc_comm(struct model *m, struct proc_ref p, const char *comm);
 void model_proc_exit(struct model *m, struct proc_ref p, int exit_status);
 /* Fill in what is unknown (ppid 0, empty comm) without overriding events. */
 void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
+/* Its pid as its own pid namespace numbers it, and that namespace (a container's view). */
+void model_proc_ns(struct model *m, struct proc_ref p, uint32_t ns_pid, uint64_t pidns);
 /* NULL if unknown.  The pointer is valid until the next call that adds a process. */
 const struct model_proc *model_proc_find(const struct model *m, struct proc_ref p);
 
 /* A cumulative endpoint observation (replaces the previous values for the same key). */
 void model_update_endpoint(struct model *m, const struct ep_obs *o);
+/*
+ * The endpoint's map entry was deleted, last holding these values (known),
+ * or was found gone (the model has its values): they are kept, and a new
+ * entry's values count on top of them.
+ */
+void model_endpoint_unmapped(struct model *m, const struct ep_obs *last, bool known);
+/*
+ * Endpoints still in the map that have not changed since idle_before (the
+ * model's clock): their keys into out, at most max; returns how many.
+ */
+size_t model_idle_endpoints(const struct model *m, uint64_t idle_before, struct ep_obs *out,
+			    size_t max);
 
 /* Display name of an object, e.g. the FIFO's path.  Copied; NULL: the default name. */
 void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 			   const char *name);
 
-/* "Now" (CLOCK_MONOTONIC ns) for periods still open at the next snapshot. */
+/*
+ * "Now" (CLOCK_MONOTONIC ns): for periods still open at the next snapshot,
+ * and the time the model sees an exit.
+ */
 void model_set_clock(struct model *m, uint64_t now_ns);
 uint64_t model_clock(const struct model *m);
+/*
+ * How long the edges of exited processes keep their pids after they last
+ * changed; then they fold into aggregates by process name.  0: forever.
+ */
+void model_set_retention(struct model *m, uint64_t ns);
 
 /* The private state of a mechanism module (its state_new()), or NULL. */
 void *model_mech_state(const struct model *m, const struct mech_ops *ops);
@@ -92,24 +116,38 @@ void model_count_dropped(struct model *m);
 void model_copy_comm(char *dst, const char *src);
 
 /* Lost-event counters, cumulative, shown in every report. */
+#define MODEL_LOST_CAUSES 16
 struct model_lost {
 	uint64_t events;   /* ring buffer records dropped */
-	uint64_t map_full; /* operations not counted because a map was full */
+	uint64_t map_full; /* operations not counted because a map (or memory) was full */
+	/* the same, by map and cause: name (a static string) and count */
+	struct {
+		const char *name;
+		uint64_t n;
+	} cause[MODEL_LOST_CAUSES];
+	int n_causes;
 };
 void model_set_lost(struct model *m, const struct model_lost *lost);
 
-/* Edge filter from -p / -c: an edge is kept if either end matches. */
+/*
+ * Edge filter from -p / -c: an edge is kept if either end matches.  pids
+ * are global pids, or, with pidns set (ipctrace runs in a pid namespace),
+ * pids as that namespace numbers them.
+ */
 struct model_filter {
 	const uint32_t *pids;
 	int n_pids;
+	uint64_t pidns;
 	const char *const *comms;
 	int n_comms;
 };
 
 struct edge_end {
-	uint32_t pid;
+	uint32_t pid;          /* the kernel's (global) pid */
 	uint64_t start_ns;
 	char comm[MODEL_COMM_LEN + 1];
+	uint32_t ns_pid;       /* in its own pid namespace, when known */
+	uint64_t pidns;
 };
 
 /*
@@ -128,11 +166,18 @@ struct edge {
 	uint64_t d_msgs, d_bytes; /* since the previous snapshot */
 	uint64_t blocked_src_ns, blocked_dst_ns;
 	uint32_t ext_off, ext_len;
+	/*
+	 * 0 for an edge between two processes.  Else the number of edges folded
+	 * into this one after their processes were gone (model_fold()): its ends
+	 * are process names (pid 0), its object the kind of object.
+	 */
+	uint32_t folded;
 };
 
 struct snapshot {
 	uint64_t seq;
 	bool final;
+	bool full;             /* every edge; else only those that changed since the last one */
 	double elapsed_s;
 	int64_t wall_sec;      /* time(NULL) at the snapshot, for "ts" */
 	double interval_s;     /* elapsed_s minus the previous snapshot's: d_* span this */
@@ -151,19 +196,36 @@ const void *edge_ext(const struct snapshot *s, const struct edge *e);
 /*
  * Join endpoints into edges, add each mechanism's edges of its own,
  * compute deltas against the previous snapshot, apply the filter (may be
- * NULL).  seq increments on every call.  NULL if out of memory; the model
- * is then as it was.
+ * NULL).  full: every edge; else only the edges that changed since the
+ * previous snapshot (new, or anything they show differs).  seq increments
+ * on every call.  NULL if out of memory; the model is then as it was.
  */
-struct snapshot *model_snapshot(struct model *m, bool final, double elapsed_s, int64_t wall_sec,
-				const struct model_filter *filter);
+struct snapshot *model_snapshot(struct model *m, bool final, bool full, double elapsed_s,
+				int64_t wall_sec, const struct model_filter *filter);
 void snapshot_free(struct snapshot *s);
 
 /*
- * Processes that exited before the latest snapshot was taken: the caller may
- * delete their BPF map entries.  Their counters stay in the model.
+ * Retention: fold what exited processes left behind once it has not changed
+ * for the retention period (model_set_retention()), so the model's size
+ * follows the live processes, not the history.  An edge with an end gone
+ * is added to an aggregate by (mechanism, kind of object, source name,
+ * destination name) and dropped; the counters of a live end lose what the
+ * folded edge accounted for, so the edges left stay exact.  Processes gone
+ * and no longer an end of anything are dropped.  Call after the counters
+ * were read.  0, or -1 when out of memory (nothing lost: retried later).
+ */
+int model_fold(struct model *m);
+/* Whether p exited and its map entries were reaped (it can count nothing more). */
+bool model_proc_gone(const struct model *m, struct proc_ref p);
+
+/*
+ * Processes whose exit the model saw at or before exited_before_ns (its
+ * clock) and that are not reaped yet: once their counters are read, the
+ * caller may delete their BPF map entries; the counters stay in the model.
  * Returns the count written to out (at most max).
  */
-size_t model_reapable(struct model *m, struct proc_ref *out, size_t max);
+size_t model_reapable(struct model *m, uint64_t exited_before_ns, struct proc_ref *out,
+		      size_t max);
 /* Mark as reaped so model_reapable() does not return them again. */
 void model_mark_reaped(struct model *m, struct proc_ref p);
 

@@ -26,12 +26,18 @@ static const char usage[] =
 "  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,signal or all\n"
 "                       (default: all)\n"
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
+"      --full           every report carries all edges (default: interval reports\n"
+"                       carry the edges that changed; the final report all)\n"
+"      --retention SEC  keep exited processes' edges with their pids this long\n"
+"                       after they last changed, then fold them by name\n"
+"                       (default 300)\n"
+"      --map-entries N  size of the per-process BPF maps (default 65536)\n"
 "      --check          print what this kernel supports and exit\n"
 "  -h, --help           this help\n"
 "  -- COMMAND           run COMMAND (as the invoking user under sudo), trace it\n"
 "                       and its descendants, stop when it exits; exit with its status\n";
 
-enum { OPT_CHECK = 256, OPT_BENCH_NOOP };
+enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_RETENTION, OPT_MAP_ENTRIES };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -43,6 +49,9 @@ static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "bench-noop", no_argument, NULL, OPT_BENCH_NOOP },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "retention", required_argument, NULL, OPT_RETENTION },
+	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -111,6 +120,20 @@ static int add_comm(struct opts *o, const char *name, FILE *err)
 	return o->comms[o->n_comms++] ? 0 : -1;
 }
 
+/* A map size: a whole number of entries, within what the kernel will allocate. */
+static int parse_entries(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < 1024 || v > OPTS_MAP_ENTRIES_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* A comma list of -m words (core/mech.h), or "all". */
 static int parse_mechs(struct opts *o, const char *list, FILE *err)
 {
@@ -167,6 +190,7 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 	memset(o, 0, sizeof(*o));
 	o->format = FMT_TABLE;
 	o->mech_mask = mech_all_mask();
+	o->retention_s = OPTS_RETENTION_DEFAULT;
 
 	optind = 0; /* full reset, so tests can parse more than once */
 	opterr = 0;
@@ -207,6 +231,11 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 				fprintf(err, "ipctrace: -o needs a file name\n");
 				goto fail;
 			}
+			/* `-o -- CMD` forgot the file: a report named "--" is never meant */
+			if (!strcmp(optarg, "--")) {
+				fprintf(err, "ipctrace: -o needs a file name before '--'\n");
+				goto fail;
+			}
 			o->output = optarg;
 			break;
 		case OPT_CHECK:
@@ -214,6 +243,22 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 			break;
 		case OPT_BENCH_NOOP:
 			o->bench_noop = true;
+			break;
+		case OPT_FULL:
+			o->full = true;
+			break;
+		case OPT_RETENTION:
+			if (parse_seconds(optarg, &o->retention_s)) {
+				fprintf(err, "ipctrace: invalid retention '%s' (seconds > 0)\n", optarg);
+				goto fail;
+			}
+			break;
+		case OPT_MAP_ENTRIES:
+			if (parse_entries(optarg, &o->map_entries)) {
+				fprintf(err, "ipctrace: invalid map size '%s' (entries, 1024 to %u)\n",
+					optarg, OPTS_MAP_ENTRIES_MAX);
+				goto fail;
+			}
 			break;
 		case 'h':
 			fputs(usage, out);
@@ -252,6 +297,51 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 fail:
 	opts_free(o);
 	return -1;
+}
+
+/*
+ * Strict, unlike strtoul(): " 12", "+12", "12x" and "" would all become
+ * some number, and any number but the right one runs COMMAND as someone
+ * else.  (uint32_t)-1 is "no id" to setuid(), so it is refused too.
+ */
+static int parse_id(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v >= UINT32_MAX)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int opts_sudo_ids(const char *uid_s, const char *gid_s, const char *cmd, uint32_t *uid,
+		  uint32_t *gid, FILE *err)
+{
+	if (!uid_s)
+		return 0;
+	if (parse_id(uid_s, uid)) {
+		fprintf(err, "ipctrace: SUDO_UID='%s' is not a user id; refusing to run '%s' as "
+			"root\n", uid_s, cmd);
+		return -1;
+	}
+	if (!gid_s) {
+		fprintf(err, "ipctrace: SUDO_UID is set but SUDO_GID is not; refusing to run '%s' "
+			"as root\n", cmd);
+		return -1;
+	}
+	if (parse_id(gid_s, gid)) {
+		fprintf(err, "ipctrace: SUDO_GID='%s' is not a group id; refusing to run '%s' as "
+			"root\n", gid_s, cmd);
+		return -1;
+	}
+	return 1;
 }
 
 void opts_free(struct opts *o)

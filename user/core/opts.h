@@ -13,6 +13,9 @@ enum out_format {
 	FMT_DOT,
 };
 
+#define OPTS_RETENTION_DEFAULT 300.0
+#define OPTS_MAP_ENTRIES_MAX (1u << 24)
+
 struct opts {
 	enum out_format format;
 	double interval_s;   /* 0: only the final report */
@@ -23,6 +26,9 @@ struct opts {
 	int n_comms;
 	uint32_t mech_mask;  /* bits (1 << id) of the mechanisms to trace (core/mech.h) */
 	const char *output;  /* -o, NULL for stdout */
+	bool full;           /* --full: every report carries every edge */
+	double retention_s;  /* --retention: exited processes' edges kept with pids this long */
+	uint32_t map_entries; /* --map-entries: BPF map size, 0 = the built-in default */
 	bool check;          /* --check */
 	bool bench_noop;     /* --bench-noop: attach empty programs (benchmark floor) */
 	char **cmd;          /* argv after "--", NULL-terminated, or NULL */
@@ -36,5 +42,16 @@ struct opts {
  */
 int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FILE *err);
 void opts_free(struct opts *o);
+
+/*
+ * Whom COMMAND runs as under sudo, from the SUDO_UID and SUDO_GID values
+ * (uid_s, gid_s; NULL when unset).  Returns 1 with *uid and *gid set when
+ * both are plain decimal ids, 0 when SUDO_UID is unset (COMMAND runs as
+ * ipctrace does), or -1 after a one-line error on err naming cmd when
+ * SUDO_UID is malformed, or SUDO_GID missing or malformed: a mangled
+ * environment must not end in COMMAND running as root.
+ */
+int opts_sudo_ids(const char *uid_s, const char *gid_s, const char *cmd, uint32_t *uid,
+		  uint32_t *gid, FILE *err);
 
 #endif /* IPCTRACE_OPTS_H */

@@ -52,3 +52,45 @@ bool procfs_pid_exists(uint32_t pid)
 	snprintf(path, sizeof(path), "/proc/%u", pid);
 	return stat(path, &st) == 0;
 }
+
+bool procfs_ns_pid(uint32_t pid, uint32_t *ns_pid, uint64_t *pidns)
+{
+	char path[64], line[256], link[64];
+	unsigned long long ino;
+	bool found = false;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/ns/pid", pid);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	if (sscanf(link, "pid:[%llu]", &ino) != 1)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	/* "NSpid:\t4242\t7": the pid in each namespace from /proc's down; the last is its own */
+	while (fgets(line, sizeof(line), f)) {
+		char *last;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, '\t');
+		found = last && sscanf(last + 1, "%u", ns_pid) == 1;
+		break;
+	}
+	fclose(f);
+	if (found)
+		*pidns = ino;
+	return found;
+}
+
+uint64_t procfs_self_pidns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) ? 0 : st.st_ino;
+}

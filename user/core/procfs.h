@@ -14,5 +14,15 @@
 bool procfs_lookup(uint32_t pid, uint64_t start_ns, uint32_t *ppid, char *comm);
 /* Whether a process with this pid exists now. */
 bool procfs_pid_exists(uint32_t pid);
+/*
+ * The pid a process has in its own pid namespace (the last of NSpid) and
+ * that namespace's inode number.  pid as /proc numbers it; false if it is
+ * not there.
+ */
+bool procfs_ns_pid(uint32_t pid, uint32_t *ns_pid, uint64_t *pidns);
+/* The inode number of this process's pid namespace, 0 if unknown. */
+uint64_t procfs_self_pidns(void);
+/* The initial pid namespace's inode number (PROC_PID_INIT_INO). */
+#define PROCFS_INIT_PIDNS 0xEFFFFFFCull
 
 #endif

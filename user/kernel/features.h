@@ -4,11 +4,19 @@
 #define IPCTRACE_FEATURES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /*
  * bpf_find_vma() and the BTF task pointer in tracing programs (Linux
  * 5.17+): what maps an address to the file behind it.  Asked once.
  */
 bool feature_find_vma(void);
+
+/*
+ * The calling process's pid as the kernel numbers it (the initial pid
+ * namespace's), which BPF programs see, whatever namespace we run in.
+ * 0 or -errno.
+ */
+int kernel_global_tgid(uint32_t *tgid);
 
 #endif /* IPCTRACE_FEATURES_H */

@@ -20,6 +20,11 @@ int kif_map_fd(const struct kif *k, const char *name);
  * cannot create) an array with the same key.
  */
 void kif_map_shrink(struct kif *k, const char *name);
+/*
+ * Before loading: a map of per-process counters takes the size the user
+ * asked for (--map-entries), if any.
+ */
+void kif_map_resize(struct kif *k, const char *name);
 /* The BPF object, for programs a module attaches itself (uprobes). */
 struct bpf_object *kif_object(struct kif *k);
 /* The loader detaches link with every other at the end.  0 or -ENOMEM (link destroyed). */

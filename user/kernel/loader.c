@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
@@ -35,6 +38,7 @@ _Static_assert(MECH_MAX <= MECH_ID_MAX, "mechanism ids must fit a uint32_t mask"
 
 struct kif {
 	struct ipctrace_bpf *skel;
+	uint32_t map_entries;       /* loader_cfg.map_entries */
 	struct bpf_link **links;
 	int n_links, cap_links;
 };
@@ -42,6 +46,7 @@ struct kif {
 struct loader {
 	struct kif k;
 	uint32_t mech_mask;
+	int hold_fd;       /* the keeper's pipe: closing it detaches; -1 without a keeper */
 };
 
 static bool debug_enabled(void)
@@ -63,7 +68,12 @@ static bool has_events_dir(const char *base)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/events", base);
-	return access(path, F_OK) == 0;
+	/*
+	 * AT_EACCESS: with the effective ids and capabilities, as libbpf's
+	 * open() will be.  access() asks for the real uid, which for a user
+	 * granted CAP_DAC_READ_SEARCH is refused what the open is allowed.
+	 */
+	return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 }
 
 /* Where tracefs is, in the order libbpf 1.1 looks (debugfs first). */
@@ -92,13 +102,39 @@ static bool has_bpf_caps(void)
 
 int loader_check_env(char *msg, size_t len)
 {
-	/* capabilities, not the uid: root in a container may have none */
-	if (!has_bpf_caps()) {
-		snprintf(msg, len, "needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs: "
-			 "run it with sudo");
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	char missing[128] = "";
+	bool admin;
+
+	/*
+	 * Capabilities, not the uid: root in a container may have none, and a
+	 * user may be granted them.  CAP_SYS_ADMIN stands for CAP_BPF and
+	 * CAP_PERFMON (the kernel's bpf_capable(), perfmon_capable()).
+	 */
+	if (syscall(SYS_capget, &hdr, data))
+		memset(data, 0, sizeof(data));
+	admin = data[0].effective & (1u << CAP_SYS_ADMIN);
+	/* CAP_BPF and CAP_PERFMON live in the second 32-bit word */
+	if (!admin && !(data[1].effective & (1u << (CAP_BPF - 32))))
+		strcat(missing, ", CAP_BPF");
+	if (!admin && !(data[1].effective & (1u << (CAP_PERFMON - 32))))
+		strcat(missing, ", CAP_PERFMON");
+	/*
+	 * tracefs is mode 0700, root's: tracepoint ids are read there, so
+	 * anyone else needs CAP_DAC_READ_SEARCH (or CAP_DAC_OVERRIDE), unless
+	 * it was mounted open.  Only the answer counts, not the capability.
+	 */
+	if (!tracefs_dir() && faccessat(AT_FDCWD, TRACEFS "/events", F_OK, AT_EACCESS) &&
+	    errno == EACCES)
+		strcat(missing, ", CAP_DAC_READ_SEARCH");
+	if (missing[0]) {
+		snprintf(msg, len, "needs root, or CAP_BPF, CAP_PERFMON and CAP_DAC_READ_SEARCH "
+			 "(missing %s): run it with sudo, or grant the missing capabilities",
+			 missing + 2);
 		return -1;
 	}
-	if (access(BTF_PATH, R_OK) != 0) {
+	if (faccessat(AT_FDCWD, BTF_PATH, R_OK, AT_EACCESS) != 0) {
 		snprintf(msg, len, "this kernel exposes no BTF (%s: %s); ipctrace needs a kernel "
 			 "built with CONFIG_DEBUG_INFO_BTF=y", BTF_PATH, strerror(errno));
 		return -1;
@@ -176,7 +212,8 @@ static bool hook_exists(const struct bpf_program *prog, char *hook, size_t len)
 		if (!dir)
 			return false;
 		snprintf(path, sizeof(path), "%s/events/%s/id", dir, sec + 11);
-		return access(path, F_OK) == 0;
+		/* the effective ids: a non-root user with capabilities reads tracefs */
+		return faccessat(AT_FDCWD, path, F_OK, AT_EACCESS) == 0;
 	}
 	if (!strncmp(sec, "raw_tracepoint/", 15)) {
 		snprintf(hook, len, "%s", sec + 15);
@@ -249,6 +286,14 @@ void kif_map_shrink(struct kif *k, const char *name)
 	bpf_map__set_max_entries(map, 1);
 }
 
+void kif_map_resize(struct kif *k, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(k->skel->obj, name);
+
+	if (map && k->map_entries)
+		bpf_map__set_max_entries(map, k->map_entries);
+}
+
 struct bpf_object *kif_object(struct kif *k)
 {
 	return k->skel->obj;
@@ -282,6 +327,17 @@ static void configure(struct loader *ld, const struct loader_cfg *cfg)
 	skel->rodata->mech_mask = cfg->mech_mask;
 	skel->rodata->bench_noop = cfg->bench_noop;
 	skel->rodata->fast_task = fast;
+	ld->k.map_entries = cfg->map_entries;
+	/* the shared per-process maps; modules size their own in configure() */
+	kif_map_resize(&ld->k, "endpoints");
+	kif_map_resize(&ld->k, "traced");
+	/* a name is 400 bytes and lives in the map only until the next tick */
+	if (cfg->map_entries > 4 * 16384) {
+		struct bpf_map *names = bpf_object__find_map_by_name(skel->obj, "objnames");
+
+		if (names)
+			bpf_map__set_max_entries(names, cfg->map_entries / 4);
+	}
 	for_each_mech(i, ops)
 		if (ops->configure)
 			ops->configure(&ld->k, fast);
@@ -293,6 +349,120 @@ static bool attached_by_module(const struct bpf_program *prog)
 	const char *sec = bpf_program__section_name(prog);
 
 	return !strncmp(sec, "uprobe", 6) || !strncmp(sec, "uretprobe", 9);
+}
+
+static void *close_one(void *arg)
+{
+	close((int)(intptr_t)arg);
+	return NULL;
+}
+
+/* Close every fd at once: each close waits out its own grace period, and they overlap. */
+static void close_in_parallel(const int *fds, int n)
+{
+	pthread_t *tids = calloc(n, sizeof(*tids));
+	bool *started = calloc(n, sizeof(*started));
+
+	for (int i = 0; i < n; i++) {
+		if (tids && started)
+			started[i] = pthread_create(&tids[i], NULL, close_one,
+						    (void *)(intptr_t)fds[i]) == 0;
+		if (!started || !started[i])
+			close(fds[i]);
+	}
+	for (int i = 0; tids && started && i < n; i++)
+		if (started[i])
+			pthread_join(tids[i], NULL);
+	free(tids);
+	free(started);
+}
+
+static bool in_set(int fd, const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return true;
+	return false;
+}
+
+/* The detach helper keeps only the links (and the pipe it waits on). */
+static void keep_only(const int *fds, int n, int also)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), close_fds[1024], m = 0;
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	while (d && (de = readdir(d)) && m < (int)(sizeof(close_fds) / sizeof(*close_fds))) {
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] != '.' && fd > 2 && fd != also && fd != dirfd(d) &&
+		    !in_set(fd, fds, n))
+			close_fds[m++] = fd;
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < m; i++)
+		close(close_fds[i]);
+}
+
+/*
+ * Detaching a syscall tracepoint's link waits out an RCU tasks-trace grace
+ * period in the kernel (~0.8 s each on 6.18 here, where these tracepoints
+ * are faultable), and the libc uprobes wait the same way: done by ipctrace,
+ * that kept the user waiting seconds for the exit status after the final
+ * report, and a killed ipctrace seconds in its exit (its command's
+ * parent-death signal comes only after).  So once everything is attached a
+ * keeper process, parented by init and holding nothing but a copy of the
+ * links, waits for ipctrace to go (EOF on a pipe, whether it stops or is
+ * killed), then closes them all at once; ipctrace's own closes are cheap,
+ * and it exits at once.  The programs run on for that second, counting
+ * into maps nobody reads.  Returns false (ipctrace detaches itself at the
+ * end) if the keeper cannot be started.
+ */
+static bool start_keeper(struct kif *k, int *hold_fd)
+{
+	int hold[2], *fds, n = 0;
+	pid_t pid;
+
+	fds = calloc(k->n_links ? k->n_links : 1, sizeof(*fds));
+	if (!fds || pipe2(hold, O_CLOEXEC)) {
+		free(fds);
+		return false;
+	}
+	for (int i = 0; i < k->n_links; i++)
+		if (bpf_link__fd(k->links[i]) >= 0)
+			fds[n++] = bpf_link__fd(k->links[i]);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		if (fork() != 0)
+			_exit(0);
+		setsid();
+		keep_only(fds, n, hold[0]);
+		/* EOF once ipctrace closed its end: our references are the last */
+		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close_in_parallel(fds, n);
+		_exit(0);
+	}
+	free(fds);
+	close(hold[0]);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
+		close(hold[1]);
+		return false;
+	}
+	*hold_fd = hold[1];
+	return true;
+}
+
+static bool sync_detach_wanted(void)
+{
+	const char *e = getenv("IPCTRACE_SYNC_DETACH");
+
+	return e && *e && strcmp(e, "0");
 }
 
 struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
@@ -310,6 +480,7 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 		return NULL;
 	}
 	ld->mech_mask = cfg->mech_mask;
+	ld->hold_fd = -1;
 	ld->k.skel = ipctrace_bpf__open();
 	if (!ld->k.skel) {
 		snprintf(msg, len, "opening the BPF object failed: %s", strerror(errno));
@@ -368,6 +539,8 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 		    ops->attach(&ld->k, why, sizeof(why)))
 			fprintf(stderr, "ipctrace: warning: %s\n", why);
 	}
+	if (ld->k.n_links && !sync_detach_wanted())
+		start_keeper(&ld->k, &ld->hold_fd);
 	return ld;
 fail:
 	loader_stop(ld);
@@ -386,54 +559,32 @@ int loader_trace_pid(struct loader *ld, uint32_t tgid)
 	return bpf_map_update_elem(bpf_map__fd(ld->k.skel->maps.traced), &tgid, &one, BPF_ANY);
 }
 
-struct detach_job {
-	struct bpf_link **links;
-	int n;
-};
-
-static void *detach_links(void *arg)
-{
-	struct detach_job *job = arg;
-
-	for (int i = 0; i < job->n; i++)
-		bpf_link__destroy(job->links[i]);
-	return NULL;
-}
-
-/*
- * Detaching a tracepoint link waits for the kernel (tens of ms each here),
- * so dozens of them one after another keep the user waiting seconds after
- * the final report.  The waits overlap when the links go in parallel.
- */
-#define DETACH_THREADS 16
-
-static void loader_detach_links(struct bpf_link **links, int n)
-{
-	struct detach_job jobs[DETACH_THREADS];
-	pthread_t tids[DETACH_THREADS];
-	bool started[DETACH_THREADS] = {};
-	int per = (n + DETACH_THREADS - 1) / DETACH_THREADS;
-
-	for (int t = 0; t < DETACH_THREADS; t++) {
-		jobs[t].links = links + t * per;
-		jobs[t].n = t * per >= n ? 0 : (n - t * per < per ? n - t * per : per);
-		if (jobs[t].n > 0)
-			started[t] = pthread_create(&tids[t], NULL, detach_links, &jobs[t]) == 0;
-		if (jobs[t].n > 0 && !started[t])
-			detach_links(&jobs[t]); /* no thread: do it here */
-	}
-	for (int t = 0; t < DETACH_THREADS; t++)
-		if (started[t])
-			pthread_join(tids[t], NULL);
-}
-
 void loader_stop(struct loader *ld)
 {
+	int hold = ld ? ld->hold_fd : -1, *fds;
+	int n = 0;
+
 	if (!ld)
 		return;
-	loader_detach_links(ld->k.links, ld->k.n_links);
+	if (ld->k.n_links && hold < 0) {
+		/* here and now: still all at once */
+		fds = calloc(ld->k.n_links, sizeof(*fds));
+		for (int i = 0; fds && i < ld->k.n_links; i++)
+			if ((fds[n] = dup(bpf_link__fd(ld->k.links[i]))) >= 0)
+				n++;
+		/* the dups are the last references: libbpf's closes below are cheap */
+		for (int i = 0; i < ld->k.n_links; i++)
+			bpf_link__destroy(ld->k.links[i]);
+		close_in_parallel(fds, n);
+		free(fds);
+	} else {
+		for (int i = 0; i < ld->k.n_links; i++)
+			bpf_link__destroy(ld->k.links[i]);
+	}
 	free(ld->k.links);
 	ipctrace_bpf__destroy(ld->k.skel);
+	if (hold >= 0)
+		close(hold);
 	free(ld);
 }
 

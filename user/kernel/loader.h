@@ -18,6 +18,7 @@ struct loader_cfg {
 	bool filter_traced;  /* only the traced set (-- COMMAND mode) */
 	bool bench_noop;
 	uint32_t self_tgid;
+	uint32_t map_entries; /* size of the per-process counter maps, 0: as built */
 	bool verbose;        /* libbpf's debug output */
 };
 

@@ -27,12 +27,14 @@ _Static_assert(MQ_TAG_UNKNOWN == MQ_TAG_NONE, "unknown tag");
 struct hep_ent {
 	uint64_t key[5]; /* pid, start_ns, mech | dir << 32, obj_a, obj_b */
 	uint32_t first;  /* bin index + 1 */
+	bool gone;       /* forgotten: removed at the next compaction */
 };
 
 struct hbin_ent {
 	uint64_t key[7]; /* the endpoint's key, tag, size bucket */
 	uint64_t count, bytes;
 	uint32_t next;   /* next bin of the same endpoint, index + 1 */
+	bool gone;
 };
 
 struct qobj_ent {
@@ -42,6 +44,7 @@ struct qobj_ent {
 
 struct mq_state {
 	struct ktab heps, bins, objs;
+	bool dirty;             /* entries marked gone: compact before use */
 	struct mq_ext *scratch; /* an edge's extension being built */
 	size_t scratch_bins;
 };
@@ -76,6 +79,11 @@ uint64_t mq_bucket_floor(uint32_t bucket)
 	return bucket > 64 ? UINT64_MAX : (uint64_t)1 << (bucket - 1);
 }
 
+static bool drop_marked_obj(const void *entry, void *arg)
+{
+	return ((const struct qobj_ent *)entry)->key[0] == UINT64_MAX;
+}
+
 static void ep_words(uint64_t *k, uint32_t pid, uint64_t start_ns, int mech, int dir,
 		     uint64_t obj_a, uint64_t obj_b)
 {
@@ -86,6 +94,87 @@ static void ep_words(uint64_t *k, uint32_t pid, uint64_t start_ns, int mech, int
 	k[4] = obj_b;
 }
 
+static bool drop_gone_hep(const void *entry, void *arg)
+{
+	return ((const struct hep_ent *)entry)->gone;
+}
+
+static bool drop_gone_bin(const void *entry, void *arg)
+{
+	return ((const struct hbin_ent *)entry)->gone;
+}
+
+/* Remove what forget() marked, and relink every endpoint's list of bins. */
+static void compact(struct mq_state *x)
+{
+	if (!x->dirty)
+		return;
+	ktab_remove_if(&x->heps, drop_gone_hep, NULL);
+	ktab_remove_if(&x->bins, drop_gone_bin, NULL);
+	for (size_t i = 0; i < x->heps.n; i++)
+		((struct hep_ent *)ktab_at(&x->heps, i))->first = 0;
+	for (size_t i = 0; i < x->bins.n; i++) {
+		struct hbin_ent *b = ktab_at(&x->bins, i);
+		long hi = ktab_find(&x->heps, b->key);
+		struct hep_ent *h;
+
+		if (hi < 0)
+			continue; /* cannot happen: a bin's endpoint goes with it */
+		h = ktab_at(&x->heps, hi);
+		b->next = h->first;
+		h->first = i + 1;
+	}
+	x->dirty = false;
+}
+
+/* The core folded an endpoint (its bins go) or an object (its statistics go). */
+static void mq_forget(void *st, int mech, uint64_t obj_a, uint64_t obj_b,
+		      const struct proc_ref *p, int dir)
+{
+	struct mq_state *x = st;
+	uint64_t key[5];
+	long i;
+
+	if (!p) {
+		uint64_t okey[3] = { (uint64_t)mech, obj_a, obj_b };
+		struct qobj_ent *q;
+
+		/* no index refers to objs: mark by a key no object has, and remove */
+		if ((i = ktab_find(&x->objs, okey)) >= 0) {
+			q = ktab_at(&x->objs, i);
+			q->key[0] = UINT64_MAX; /* marked: removed below */
+			ktab_remove_if(&x->objs, drop_marked_obj, NULL);
+		}
+		return;
+	}
+	ep_words(key, p->pid, p->start_ns, mech, dir, obj_a, obj_b);
+	if ((i = ktab_find(&x->heps, key)) < 0)
+		return;
+	compact(x); /* indexes below must be current */
+	if ((i = ktab_find(&x->heps, key)) < 0)
+		return;
+	for (uint32_t k = ((struct hep_ent *)ktab_at(&x->heps, i))->first; k; ) {
+		struct hbin_ent *b = ktab_at(&x->bins, k - 1);
+
+		b->gone = true;
+		k = b->next;
+	}
+	((struct hep_ent *)ktab_at(&x->heps, i))->gone = true;
+	x->dirty = true;
+}
+
+static void mq_procs_in_use(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx)
+{
+	struct mq_state *x = st;
+
+	for (size_t i = 0; i < x->heps.n; i++) {
+		const struct hep_ent *h = ktab_at(&x->heps, i);
+
+		if (!h->gone)
+			use(ctx, (struct proc_ref){ h->key[0], h->key[1] });
+	}
+}
+
 void mq_update_hist(struct model *m, const struct mqhist_obs *o)
 {
 	struct mq_state *x = model_mech_state(m, &mech_mq);
@@ -94,6 +183,7 @@ void mq_update_hist(struct model *m, const struct mqhist_obs *o)
 	struct hep_ent *h;
 	long bi, hi;
 
+	compact(x);
 	ep_words(key, o->proc.pid, o->proc.start_ns, o->mech, o->dir, o->obj_a, o->obj_b);
 	key[5] = (uint64_t)o->tag;
 	key[6] = o->size_bucket;
@@ -217,6 +307,7 @@ static void mq_configure(struct kif *k, bool fast)
 {
 	kif_map_shrink(k, fast ? "mq_stash" : "mq_tstash");
 	kif_map_shrink(k, fast ? "mq_scratch" : "mq_tscratch");
+	kif_map_resize(k, "mq_hist");
 }
 
 /* ---- edges ---- */
@@ -288,6 +379,7 @@ static int mq_join(void *st, const struct join_info *ji, struct edge *e, struct 
 	uint64_t okey[3] = { (uint64_t)e->mech, e->key_a, e->key_b }, ekey[5];
 	long i = ktab_find(&x->objs, okey);
 
+	compact(x);
 	if (!x->scratch && scratch_push(x, 0, 0, 0))
 		return -1;
 	memset(x->scratch, 0, sizeof(*x->scratch));
@@ -426,6 +518,8 @@ const struct mech_ops mech_mq = {
 	.state_new = mq_state_new,
 	.state_free = mq_state_free,
 	.join = mq_join,
+	.forget = mq_forget,
+	.procs_in_use = mq_procs_in_use,
 	.json = mq_json,
 	.table_note = mq_note,
 };

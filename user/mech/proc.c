@@ -11,7 +11,7 @@
 #include "kernel/kif.h"
 #include "mech/proc.h"
 
-_Static_assert(sizeof(struct ipc_proc_event) == 32 + IPC_COMM_LEN, "proc_event layout");
+_Static_assert(sizeof(struct ipc_proc_event) == 40 + IPC_COMM_LEN, "proc_event layout");
 
 static int on_proc_event(void *ctx, void *data, size_t size)
 {
@@ -24,6 +24,7 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		return 0;
 	memcpy(comm, e->comm, IPC_COMM_LEN);
 	comm[IPC_COMM_LEN] = '\0';
+	model_proc_ns(m, p, e->ns_pid, e->pidns);
 	switch (e->type) {
 	case PROC_FORK:
 		model_proc_fork(m, p, e->ppid, comm);
@@ -35,6 +36,8 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		model_proc_comm(m, p, comm);
 		break;
 	case PROC_EXIT:
+		/* a process that predates ipctrace is known by its exit, at least */
+		model_proc_hint(m, p, e->ppid, comm);
 		model_proc_exit(m, p, e->exit_code);
 		break;
 	}

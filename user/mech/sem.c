@@ -28,6 +28,7 @@ struct wake {
 	uint64_t key[7];      /* mech, obj_a, obj_b, waker pid, start, wakee pid, start */
 	uint64_t wakes, blocked_ns;
 	uint64_t claimed;     /* generation of the snapshot that put it on an edge */
+	uint64_t last_ns;     /* the model's clock when it last changed */
 	char comm[MODEL_COMM_LEN + 1];
 };
 
@@ -66,6 +67,8 @@ void sem_update_wake(struct model *m, const struct wake_obs *o)
 		return;
 	}
 	w = ktab_at(&s->wakes, i);
+	if (w->wakes != o->wakes || !w->last_ns)
+		w->last_ns = model_clock(m) ? model_clock(m) : 1;
 	w->wakes = o->wakes;
 	w->blocked_ns = o->blocked_ns;
 	model_copy_comm(w->comm, o->wakee_comm);
@@ -273,6 +276,66 @@ static int sem_edges(void *st, const struct model *m, struct edge_sink *out)
 	return 0;
 }
 
+/* ---- retention ---- */
+
+struct fold_walk {
+	const struct model *m;
+	uint64_t idle_before;
+};
+
+static bool wake_foldable(const struct wake *w, const struct fold_walk *f)
+{
+	return w->last_ns <= f->idle_before &&
+	       (model_proc_gone(f->m, (struct proc_ref){ w->key[3], w->key[4] }) ||
+		model_proc_gone(f->m, (struct proc_ref){ w->key[5], w->key[6] }));
+}
+
+static bool drop_wake(const void *entry, void *arg)
+{
+	return wake_foldable(entry, arg);
+}
+
+/*
+ * Wake-ups between a gone process and another fold once idle; the post ->
+ * wait edges they were shown on fold with their objects in the core.
+ */
+static int sem_fold(void *st, const struct model *m, uint64_t idle_before, struct edge_sink *out)
+{
+	struct sem_state *s = st;
+	struct fold_walk f = { m, idle_before };
+
+	for (size_t i = 0; i < s->wakes.n; i++) {
+		const struct wake *w = ktab_at(&s->wakes, i);
+		struct edge e = { .exact = true };
+		struct sem_ext x = { .wakes = w->wakes, .wake_blocked_ns = w->blocked_ns };
+
+		/* a claimed one's counts are on its post -> wait edge */
+		if (!wake_foldable(w, &f) || w->claimed == s->gen)
+			continue;
+		e.mech = (int)w->key[0];
+		e.key_a = w->key[1];
+		e.key_b = w->key[2];
+		e.src = (struct edge_end){ .pid = w->key[3], .start_ns = w->key[4] };
+		e.dst = (struct edge_end){ .pid = w->key[5], .start_ns = w->key[6] };
+		if (edge_sink_add(out, &e, "", w->comm, &x, sizeof(x)))
+			return -1;
+	}
+	ktab_remove_if(&s->wakes, drop_wake, &f);
+	return 0;
+}
+
+static void sem_procs_in_use(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx)
+{
+	struct sem_state *s = st;
+
+	for (size_t i = 0; i < s->wakes.n; i++) {
+		const struct wake *w = ktab_at(&s->wakes, i);
+
+		use(ctx, (struct proc_ref){ w->key[3], w->key[4] });
+		use(ctx, (struct proc_ref){ w->key[5], w->key[6] });
+	}
+}
+
 /* "sem:SEMID[NUM]" for SysV, "psem:[INO+OFF]" for a POSIX semaphore in a shared page. */
 static bool sem_object_name(int mech, uint64_t obj_a, uint64_t obj_b, char *buf, size_t len)
 {
@@ -320,10 +383,17 @@ static const struct mech_kind sem_kinds[] = {
 	{ 0 },
 };
 
+/* Per-process counters: as large as --map-entries asks. */
+static void sem_configure(struct kif *k, bool fast)
+{
+	kif_map_resize(k, "sem_wakes");
+}
+
 const struct mech_ops mech_sem = {
 	.name = "sem",
 	.kinds = sem_kinds,
 	.prefixes = "sem_",
+	.configure = sem_configure,
 	.prog_loadable = sem_loadable,
 	.attach = sem_attach,
 	.check_line = sem_check_line,
@@ -335,6 +405,8 @@ const struct mech_ops mech_sem = {
 	.snapshot_begin = sem_begin,
 	.join = sem_join,
 	.edges = sem_edges,
+	.fold = sem_fold,
+	.procs_in_use = sem_procs_in_use,
 	.json = sem_json,
 	.table_note = sem_note,
 	.dot_label = sem_dot,

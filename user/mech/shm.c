@@ -39,6 +39,7 @@ struct seg {
 	char *name;           /* as the attach event gave it */
 	uint32_t *att;        /* members attached now */
 	size_t n_att, cap_att;
+	uint64_t last_ns;     /* its latest attach or detach */
 };
 
 struct member {
@@ -47,6 +48,7 @@ struct member {
 	uint32_t pnext;       /* next member of the same process, index + 1 */
 	uint32_t count;       /* live mappings */
 	uint64_t first_ts;    /* first attach: the earlier attacher is the edge's src */
+	uint64_t last_ns;     /* its latest attach or detach */
 	char comm[MODEL_COMM_LEN + 1];
 };
 
@@ -110,10 +112,11 @@ static long pair_get(struct shm_state *s, uint32_t a, uint32_t b)
  */
 static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint64_t ts)
 {
-	const struct member *m = ktab_at(&s->members, mi);
+	struct member *m = ktab_at(&s->members, mi);
 	struct seg *g = ktab_at(&s->segs, m->seg);
 	size_t self = g->n_att;
 
+	m->last_ns = g->last_ns = ts;
 	for (size_t k = 0; k < g->n_att; k++) {
 		struct pair *p;
 		long pi;
@@ -322,42 +325,194 @@ static void seg_name(const struct seg *g, char *buf, size_t len)
 		snprintf(buf, len, "%s", g->name);
 }
 
+/* The edge of pairs[i]: the first to attach is the source, a fork's child after its parent. */
+static int add_pair_edge(const struct shm_state *s, size_t i, uint64_t now, struct edge_sink *out)
+{
+	const struct pair *p = ktab_at(&s->pairs, i);
+	const struct member *a = ktab_at(&s->members, p->key[0]);
+	const struct member *b = ktab_at(&s->members, p->key[1]);
+	const struct seg *g = ktab_at(&s->segs, a->seg);
+	struct edge e = { .mech = MECH_SHM, .exact = true };
+	struct shm_ext x = { .size = g->size, .together_ns = p->closed_ns, .key = g->sysv_key };
+
+	if (b->first_ts < a->first_ts || (b->first_ts == a->first_ts && b->key[2] < a->key[2])) {
+		const struct member *t = a;
+
+		a = b;
+		b = t;
+	}
+	e.key_a = g->key[0];
+	e.key_b = g->key[1];
+	e.src.pid = a->key[2];
+	e.src.start_ns = a->key[3];
+	e.dst.pid = b->key[2];
+	e.dst.start_ns = b->key[3];
+	if (p->together && now > p->since)
+		x.together_ns += now - p->since;
+	seg_name(g, e.object, sizeof(e.object));
+	return edge_sink_add(out, &e, a->comm, b->comm, &x, sizeof(x));
+}
+
 static int shm_edges(void *st, const struct model *m, struct edge_sink *out)
 {
 	const struct shm_state *s = st;
-	uint64_t now = model_clock(m);
 
-	for (size_t i = 0; i < s->pairs.n; i++) {
-		const struct pair *p = ktab_at(&s->pairs, i);
-		const struct member *a = ktab_at(&s->members, p->key[0]);
-		const struct member *b = ktab_at(&s->members, p->key[1]);
-		const struct seg *g = ktab_at(&s->segs, a->seg);
-		struct edge e = { .mech = MECH_SHM, .exact = true };
-		struct shm_ext x = { .size = g->size, .together_ns = p->closed_ns,
-				     .key = g->sysv_key };
-
-		if (!p->met)
-			continue;
-		/* The first to attach is the source; a fork's child comes after its parent. */
-		if (b->first_ts < a->first_ts || (b->first_ts == a->first_ts && b->key[2] < a->key[2])) {
-			const struct member *t = a;
-
-			a = b;
-			b = t;
-		}
-		e.key_a = g->key[0];
-		e.key_b = g->key[1];
-		e.src.pid = a->key[2];
-		e.src.start_ns = a->key[3];
-		e.dst.pid = b->key[2];
-		e.dst.start_ns = b->key[3];
-		if (p->together && now > p->since)
-			x.together_ns += now - p->since;
-		seg_name(g, e.object, sizeof(e.object));
-		if (edge_sink_add(out, &e, a->comm, b->comm, &x, sizeof(x)))
+	for (size_t i = 0; i < s->pairs.n; i++)
+		if (((const struct pair *)ktab_at(&s->pairs, i))->met &&
+		    add_pair_edge(s, i, model_clock(m), out))
 			return -1;
-	}
 	return 0;
+}
+
+/* ---- retention ---- */
+
+struct drop_marks {
+	const bool *gone;
+	size_t i;
+};
+
+static bool drop_marked(const void *entry, void *arg)
+{
+	struct drop_marks *d = arg;
+
+	return d->gone[d->i++];
+}
+
+/*
+ * Rebuild the tables without the members marked gone (and the segments
+ * whose members all went): members' indexes change, so the pairs (keyed by
+ * them), the segments' attached lists and the processes' lists are made
+ * anew.  0 or -1 (out of memory: nothing changed).
+ */
+static int rebuild(struct shm_state *s, const bool *mem_gone, const bool *seg_gone)
+{
+	uint32_t *mnew = malloc((s->members.n ? s->members.n : 1) * sizeof(*mnew));
+	uint32_t *snew = malloc((s->segs.n ? s->segs.n : 1) * sizeof(*snew));
+	struct ktab pairs, procs;
+	struct drop_marks d;
+	uint32_t n = 0;
+	int err = 0;
+
+	ktab_init(&pairs, sizeof(struct pair), 2);
+	ktab_init(&procs, sizeof(struct sproc), 2);
+	if (!mnew || !snew)
+		err = -1;
+	for (size_t i = 0; !err && i < s->members.n; i++)
+		mnew[i] = mem_gone[i] ? UINT32_MAX : n++;
+	n = 0;
+	for (size_t i = 0; !err && i < s->segs.n; i++)
+		snew[i] = seg_gone[i] ? UINT32_MAX : n++;
+	for (size_t i = 0; !err && i < s->pairs.n; i++) {
+		const struct pair *p = ktab_at(&s->pairs, i);
+		uint64_t a = mnew[p->key[0]], b = mnew[p->key[1]];
+		uint64_t key[2] = { a < b ? a : b, a < b ? b : a };
+		long k;
+
+		if (a == UINT32_MAX || b == UINT32_MAX)
+			continue;
+		if ((k = ktab_get(&pairs, key, NULL)) < 0)
+			err = -1;
+		else
+			*(struct pair *)ktab_at(&pairs, k) = (struct pair){ { key[0], key[1] },
+				p->since, p->closed_ns, p->together, p->met };
+	}
+	if (err) {
+		ktab_free(&pairs);
+		free(mnew);
+		free(snew);
+		return -1;
+	}
+	for (size_t i = 0; i < s->segs.n; i++) {
+		struct seg *g = ktab_at(&s->segs, i);
+		size_t w = 0;
+
+		if (seg_gone[i]) {
+			free(g->name);
+			free(g->att);
+			continue;
+		}
+		for (size_t k = 0; k < g->n_att; k++)
+			if (mnew[g->att[k]] != UINT32_MAX)
+				g->att[w++] = mnew[g->att[k]];
+		g->n_att = w;
+	}
+	d = (struct drop_marks){ seg_gone, 0 };
+	ktab_remove_if(&s->segs, drop_marked, &d);
+	d = (struct drop_marks){ mem_gone, 0 };
+	ktab_remove_if(&s->members, drop_marked, &d);
+	ktab_free(&s->pairs);
+	s->pairs = pairs;
+	for (size_t i = 0; i < s->members.n; i++) {
+		struct member *m = ktab_at(&s->members, i);
+		uint64_t pkey[2] = { m->key[2], m->key[3] };
+		long k = ktab_get(&procs, pkey, NULL);
+
+		m->seg = snew[m->seg];
+		m->pnext = 0;
+		if (k >= 0) { /* else unlisted: fork and exit miss it, as in member_get() */
+			m->pnext = ((struct sproc *)ktab_at(&procs, k))->first;
+			((struct sproc *)ktab_at(&procs, k))->first = i + 1;
+		}
+	}
+	ktab_free(&s->procs);
+	s->procs = procs;
+	free(mnew);
+	free(snew);
+	return 0;
+}
+
+/*
+ * A member whose process is gone, detached and idle folds with its pairs
+ * (each pair's time together is final then); a segment goes with its last
+ * member.
+ */
+static int shm_fold(void *st, const struct model *m, uint64_t idle_before, struct edge_sink *out)
+{
+	struct shm_state *s = st;
+	bool *mem_gone = calloc(s->members.n ? s->members.n : 1, sizeof(bool));
+	bool *seg_gone = calloc(s->segs.n ? s->segs.n : 1, sizeof(bool));
+	size_t *live = calloc(s->segs.n ? s->segs.n : 1, sizeof(size_t));
+	bool any = false;
+	int err = 0;
+
+	if (!mem_gone || !seg_gone || !live)
+		err = -1;
+	for (size_t i = 0; !err && i < s->members.n; i++) {
+		const struct member *mb = ktab_at(&s->members, i);
+
+		mem_gone[i] = !mb->count && mb->last_ns <= idle_before &&
+			      model_proc_gone(m, (struct proc_ref){ mb->key[2], mb->key[3] });
+		any |= mem_gone[i];
+		live[mb->seg] += !mem_gone[i];
+	}
+	for (size_t i = 0; !err && any && i < s->segs.n; i++) {
+		const struct seg *g = ktab_at(&s->segs, i);
+
+		seg_gone[i] = !live[i] && !g->n_att && g->last_ns <= idle_before;
+	}
+	for (size_t i = 0; !err && any && i < s->pairs.n; i++) {
+		const struct pair *p = ktab_at(&s->pairs, i);
+
+		if (p->met && (mem_gone[p->key[0]] || mem_gone[p->key[1]]))
+			err = add_pair_edge(s, i, model_clock(m), out);
+	}
+	if (!err && any)
+		err = rebuild(s, mem_gone, seg_gone);
+	free(mem_gone);
+	free(seg_gone);
+	free(live);
+	return err;
+}
+
+static void shm_procs_in_use(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx)
+{
+	struct shm_state *s = st;
+
+	for (size_t i = 0; i < s->members.n; i++) {
+		const struct member *mb = ktab_at(&s->members, i);
+
+		use(ctx, (struct proc_ref){ mb->key[2], mb->key[3] });
+	}
 }
 
 /* ---- the ring buffer ---- */
@@ -494,6 +649,8 @@ const struct mech_ops mech_shm = {
 	.state_new = shm_state_new,
 	.state_free = shm_state_free,
 	.edges = shm_edges,
+	.fold = shm_fold,
+	.procs_in_use = shm_procs_in_use,
 	.json = shm_json,
 	.table_note = shm_note,
 	.dot_label = shm_dot,

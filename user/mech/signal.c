@@ -15,7 +15,7 @@
 #include "kernel/bpfmap.h"
 #include "kernel/kif.h"
 #include "mech/signal.h"
-#include "mech/signames.h"
+#include "output/signames.h"
 #include "output/fmt.h"
 #include "output/jsonesc.h"
 
@@ -28,11 +28,19 @@ _Static_assert(SIGRES_MAX == SIGNAL_RESULTS, "signal result count");
 struct sig_ent {
 	uint64_t key[6]; /* src pid, src start, dst pid, dst start, sig, code */
 	struct sig_obs o;
+	uint64_t last_ns; /* the model's clock when it last changed */
 };
 
 struct sigdel_ent {
 	uint64_t key[3]; /* pid, start_ns, sig */
 	struct sigdel_obs o;
+	uint64_t last_ns;
+	/*
+	 * An edge carrying this signal to this target was folded while the
+	 * target lived: its deliveries can no longer be told apart, so they
+	 * are attributed to no edge from then on.
+	 */
+	bool mixed;
 };
 
 struct sig_state {
@@ -72,6 +80,8 @@ void signal_update(struct model *m, const struct sig_obs *o)
 		return;
 	}
 	e = ktab_at(&s->sigs, i);
+	if (e->o.generated != o->generated || !e->last_ns)
+		e->last_ns = model_clock(m) ? model_clock(m) : 1;
 	e->o = *o;
 	model_copy_comm(e->o.src_comm, o->src_comm);
 }
@@ -88,6 +98,8 @@ void signal_update_delivery(struct model *m, const struct sigdel_obs *o)
 		return;
 	}
 	e = ktab_at(&s->sigdels, i);
+	if (e->o.delivered != o->delivered || !e->last_ns)
+		e->last_ns = model_clock(m) ? model_clock(m) : 1;
 	e->o = *o;
 	model_copy_comm(e->o.comm, o->comm);
 }
@@ -187,57 +199,145 @@ static const struct sigdel_ent *sigdel_find(const struct sig_state *s, struct pr
 	return i < 0 ? NULL : ktab_at(&s->sigdels, i);
 }
 
-static int sig_edges(void *st, const struct model *m, struct edge_sink *out)
+/* How many edges carry each (target, signal): deliveries go to a lone one. */
+static int count_deliveries(const struct sig_state *s, struct ktab *dv)
 {
-	struct sig_state *s = st;
-	struct ktab dv;
-	char buf[32];
-	int err = 0;
-	long k;
-
-	/* How many edges carry each (target, signal): deliveries go to a lone one. */
-	ktab_init(&dv, sizeof(struct deliv_ent), 3);
+	ktab_init(dv, sizeof(struct deliv_ent), 3);
 	for (size_t i = 0; i < s->sigs.n; i++) {
 		const struct sig_obs *o = &((struct sig_ent *)ktab_at(&s->sigs, i))->o;
 		uint64_t key[3] = { o->dst.pid, o->dst.start_ns, (uint64_t)(int64_t)o->sig };
 		struct deliv_ent *d;
+		long k;
 
-		if ((k = ktab_get(&dv, key, NULL)) < 0) {
-			ktab_free(&dv);
+		if ((k = ktab_get(dv, key, NULL)) < 0) {
+			ktab_free(dv);
 			return -1;
 		}
-		d = ktab_at(&dv, k);
+		d = ktab_at(dv, k);
 		d->count++;
 		d->sig = i;
 	}
-	for (size_t i = 0; i < s->sigs.n && !err; i++) {
-		const struct sig_obs *o = &((struct sig_ent *)ktab_at(&s->sigs, i))->o;
-		const struct sigdel_ent *d = sigdel_find(s, o->dst, o->sig);
-		uint64_t key[3] = { o->dst.pid, o->dst.start_ns, (uint64_t)(int64_t)o->sig };
-		const struct deliv_ent *de = ktab_at(&dv, ktab_find(&dv, key));
-		struct edge e = {
-			.mech = MECH_SIGNAL, .key_a = (uint64_t)(int64_t)o->sig,
-			.key_b = (uint64_t)(int64_t)o->code, .exact = true,
-			.src = { .pid = o->src.pid, .start_ns = o->src.start_ns },
-			.dst = { .pid = o->dst.pid, .start_ns = o->dst.start_ns },
-			.msgs = o->generated,
-		};
-		struct sig_ext x = { .sig = o->sig, .code = o->code };
+	return 0;
+}
 
-		snprintf(e.object, sizeof(e.object), "%s", sig_name(o->sig, buf, sizeof(buf)));
-		memcpy(x.result, o->result, sizeof(x.result));
-		if (d && de->count == 1) {
-			x.has_delivery = true;
-			x.delivered = d->o.delivered;
-			x.lat_count = d->o.lat_count;
-			x.lat_sum_ns = d->o.lat_sum_ns;
-			x.lat_max_ns = d->o.lat_max_ns;
-		}
-		/* The target's comm at delivery is the best fallback we have. */
-		err = edge_sink_add(out, &e, o->src_comm, d ? d->o.comm : "", &x, sizeof(x));
+/* The edge of sigs[i], with its deliveries when they are its alone. */
+static int add_sig_edge(const struct sig_state *s, size_t i, const struct ktab *dv,
+			struct edge_sink *out)
+{
+	const struct sig_obs *o = &((struct sig_ent *)ktab_at(&s->sigs, i))->o;
+	const struct sigdel_ent *d = sigdel_find(s, o->dst, o->sig);
+	uint64_t key[3] = { o->dst.pid, o->dst.start_ns, (uint64_t)(int64_t)o->sig };
+	const struct deliv_ent *de = ktab_at(dv, ktab_find(dv, key));
+	struct edge e = {
+		.mech = MECH_SIGNAL, .key_a = (uint64_t)(int64_t)o->sig,
+		.key_b = (uint64_t)(int64_t)o->code, .exact = true,
+		.src = { .pid = o->src.pid, .start_ns = o->src.start_ns },
+		.dst = { .pid = o->dst.pid, .start_ns = o->dst.start_ns },
+		.msgs = o->generated,
+	};
+	struct sig_ext x = { .sig = o->sig, .code = o->code };
+	char buf[32];
+
+	snprintf(e.object, sizeof(e.object), "%s", sig_name(o->sig, buf, sizeof(buf)));
+	memcpy(x.result, o->result, sizeof(x.result));
+	if (d && !d->mixed && de->count == 1) {
+		x.has_delivery = true;
+		x.delivered = d->o.delivered;
+		x.lat_count = d->o.lat_count;
+		x.lat_sum_ns = d->o.lat_sum_ns;
+		x.lat_max_ns = d->o.lat_max_ns;
 	}
+	/* The target's comm at delivery is the best fallback we have. */
+	return edge_sink_add(out, &e, o->src_comm, d ? d->o.comm : "", &x, sizeof(x));
+}
+
+static int sig_edges(void *st, const struct model *m, struct edge_sink *out)
+{
+	struct sig_state *s = st;
+	struct ktab dv;
+	int err = 0;
+
+	if (count_deliveries(s, &dv))
+		return -1;
+	for (size_t i = 0; i < s->sigs.n && !err; i++)
+		err = add_sig_edge(s, i, &dv, out);
 	ktab_free(&dv);
 	return err;
+}
+
+/* ---- retention ---- */
+
+struct fold_walk {
+	const struct model *m;
+	uint64_t idle_before;
+	struct sig_state *s;
+};
+
+static bool sig_foldable(const struct model *m, const struct sig_ent *e, uint64_t idle_before)
+{
+	return e->last_ns <= idle_before &&
+	       (model_proc_gone(m, e->o.src) || model_proc_gone(m, e->o.dst));
+}
+
+static bool drop_sig(const void *entry, void *arg)
+{
+	const struct fold_walk *w = arg;
+
+	return sig_foldable(w->m, entry, w->idle_before);
+}
+
+static bool drop_sigdel(const void *entry, void *arg)
+{
+	const struct sigdel_ent *d = entry;
+	const struct fold_walk *w = arg;
+
+	return d->last_ns <= w->idle_before && model_proc_gone(w->m, d->o.proc);
+}
+
+/*
+ * A signal edge with an end gone folds once idle.  Its target's deliveries
+ * of that signal, when the target lives on, are no longer anyone's alone.
+ */
+static int sig_fold(void *st, const struct model *m, uint64_t idle_before, struct edge_sink *out)
+{
+	struct sig_state *s = st;
+	struct fold_walk w = { m, idle_before, s };
+	struct ktab dv;
+	int err = 0;
+
+	if (count_deliveries(s, &dv))
+		return -1;
+	for (size_t i = 0; i < s->sigs.n && !err; i++) {
+		const struct sig_ent *e = ktab_at(&s->sigs, i);
+		uint64_t key[3] = { e->o.dst.pid, e->o.dst.start_ns, (uint64_t)(int64_t)e->o.sig };
+		long d;
+
+		if (!sig_foldable(m, e, idle_before))
+			continue;
+		err = add_sig_edge(s, i, &dv, out);
+		if (!model_proc_gone(m, e->o.dst) && (d = ktab_find(&s->sigdels, key)) >= 0)
+			((struct sigdel_ent *)ktab_at(&s->sigdels, d))->mixed = true;
+	}
+	ktab_free(&dv);
+	if (err)
+		return -1;
+	ktab_remove_if(&s->sigs, drop_sig, &w);
+	ktab_remove_if(&s->sigdels, drop_sigdel, &w);
+	return 0;
+}
+
+static void sig_procs_in_use(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx)
+{
+	struct sig_state *s = st;
+
+	for (size_t i = 0; i < s->sigs.n; i++) {
+		const struct sig_ent *e = ktab_at(&s->sigs, i);
+
+		use(ctx, e->o.src);
+		use(ctx, e->o.dst);
+	}
+	for (size_t i = 0; i < s->sigdels.n; i++)
+		use(ctx, ((const struct sigdel_ent *)ktab_at(&s->sigdels, i))->o.proc);
 }
 
 /* ---- output ---- */
@@ -319,15 +419,25 @@ static const struct mech_kind sig_kinds[] = {
 	{ 0 },
 };
 
+/* Per-process counters: as large as --map-entries asks. */
+static void signal_configure(struct kif *k, bool fast)
+{
+	kif_map_resize(k, "sigs");
+	kif_map_resize(k, "sigdels");
+}
+
 const struct mech_ops mech_signal = {
 	.name = "signal",
 	.kinds = sig_kinds,
 	.prefixes = "sig_",
+	.configure = signal_configure,
 	.read = sig_read,
 	.reap = sig_reap,
 	.state_new = sig_state_new,
 	.state_free = sig_state_free,
 	.edges = sig_edges,
+	.fold = sig_fold,
+	.procs_in_use = sig_procs_in_use,
 	.json = sig_json,
 	.table_object = sig_table_object,
 	.table_note = sig_note,

@@ -7,6 +7,7 @@
  * passed, counted per sending endpoint (aux[0], aux[1]).
  */
 #include <inttypes.h>
+#include <string.h>
 #include "kernel/abi.h"
 #include "kernel/kif.h"
 #include "mech/sock.h"
@@ -62,6 +63,25 @@ static void sock_dot(const struct edge *e, const void *ext, FILE *f)
 		fprintf(f, ", %" PRIu64 " fds", x->fds_passed);
 }
 
+/*
+ * Folded TCP and UDP edges go by protocol alone: a connection's ports are
+ * mostly ephemeral, so its 4-tuple would make an aggregate per connection.
+ * Unix sockets by the core's rule (the path without the inode).
+ */
+static void sock_fold_kind(const struct edge *e, char *buf, size_t len)
+{
+	const char *br;
+	size_t n;
+
+	if (e->mech == MECH_TCP || e->mech == MECH_UDP) {
+		snprintf(buf, len, "%s", e->mech == MECH_TCP ? "tcp" : "udp");
+		return;
+	}
+	br = strrchr(e->object, '[');
+	n = br && br > e->object && br[-1] == ':' ? (size_t)(br - 1 - e->object) : strlen(e->object);
+	snprintf(buf, len, "%.*s", (int)n, e->object);
+}
+
 /* Every kind also needs the pipe_ programs: they mark sockets in the shared stash. */
 static const struct mech_kind sock_kinds[] = {
 	{ .id = MECH_UNIX_STREAM, .name = "unix_stream", .label = "unix/strm", .opt = "unix",
@@ -86,4 +106,5 @@ const struct mech_ops mech_sock = {
 	.json = sock_json,
 	.table_note = sock_note,
 	.dot_label = sock_dot,
+	.fold_kind = sock_fold_kind,
 };

@@ -23,4 +23,10 @@ void render_table(const struct snapshot *s, FILE *f, bool ansi);
 /* A Graphviz digraph: processes are nodes, edges are the model's edges. */
 void render_dot(const struct snapshot *s, FILE *f);
 
+/*
+ * One line for stderr at the end of a run that lost anything (events
+ * dropped, maps full), saying how much and what to do; nothing otherwise.
+ */
+void render_lost_warning(const struct snapshot *s, FILE *f);
+
 #endif /* IPCTRACE_RENDER_H */

@@ -5,6 +5,7 @@
  * dashed; a mechanism may add to the label and the style (signals red).
  */
 #include <inttypes.h>
+#include <string.h>
 #include "core/mech.h"
 #include "output/jsonesc.h"
 #include "output/render.h"
@@ -19,6 +20,53 @@ static void put_node_id(FILE *f, uint32_t pid, uint64_t start_ns)
 		fputs("kernel", f);
 	else
 		fprintf(f, "p%" PRIu32 "_%" PRIu64, pid, start_ns);
+}
+
+/* A process name of folded edges: its bytes in hex make an id whatever they are. */
+static void put_name_id(FILE *f, const char *comm)
+{
+	fputs("n_", f);
+	for (const unsigned char *c = (const unsigned char *)comm; *c; c++)
+		fprintf(f, "%02x", *c);
+}
+
+static void put_end_id(FILE *f, const struct edge *e, const struct edge_end *end)
+{
+	if (e->folded)
+		put_name_id(f, end->comm);
+	else
+		put_node_id(f, end->pid, end->start_ns);
+}
+
+/* Whether an earlier folded edge already declared this name's node. */
+static bool name_seen(const struct snapshot *s, size_t upto, const char *comm)
+{
+	for (size_t i = 0; i < upto; i++) {
+		const struct edge *e = &s->edges[i];
+
+		if (e->folded && (!strcmp(e->src.comm, comm) || !strcmp(e->dst.comm, comm)))
+			return true;
+	}
+	return false;
+}
+
+/* Nodes for the names of folded edges: dotted, "(gone)", one per name. */
+static void put_name_nodes(FILE *f, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n_edges; i++) {
+		const struct edge *e = &s->edges[i];
+		const char *names[2] = { e->src.comm, e->dst.comm };
+
+		for (int k = 0; e->folded && k < 2; k++) {
+			if (name_seen(s, i, names[k]) || (k == 1 && !strcmp(names[0], names[1])))
+				continue;
+			fputc('\t', f);
+			put_name_id(f, names[k]);
+			fputs(" [label=\"", f);
+			dot_put_escaped(f, names[k]);
+			fputs("\\n(gone)\", style=dotted];\n", f);
+		}
+	}
 }
 
 static void put_node(FILE *f, const struct model_proc *p)
@@ -36,14 +84,17 @@ static void put_edge(FILE *f, const struct snapshot *s, const struct edge *e)
 	const char *mech = mech_name(e->mech);
 
 	fputc('\t', f);
-	put_node_id(f, e->src.pid, e->src.start_ns);
+	put_end_id(f, e, &e->src);
 	fputs(" -> ", f);
-	put_node_id(f, e->dst.pid, e->dst.start_ns);
+	put_end_id(f, e, &e->dst);
 	fputs(" [label=\"", f);
 	dot_put_escaped(f, mech ? mech : "?");
 	fputc(' ', f);
 	dot_put_escaped(f, e->object);
-	if (ops && ops->dot_label)
+	if (e->folded)
+		fprintf(f, "\\n%" PRIu32 " edges folded: %" PRIu64 " msgs, %" PRIu64 " B", e->folded,
+			e->msgs, e->bytes);
+	else if (ops && ops->dot_label)
 		ops->dot_label(e, edge_ext(s, e), f);
 	else
 		fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
@@ -65,7 +116,8 @@ void render_dot(const struct snapshot *s, FILE *f)
 		put_node(f, &s->procs[i]);
 	/* The kernel sends signals (SI_KERNEL, timers) but is not a process. */
 	for (i = 0; i < s->n_edges && !kernel; i++)
-		kernel = s->edges[i].src.pid == 0;
+		kernel = s->edges[i].src.pid == 0 && !s->edges[i].folded;
+	put_name_nodes(f, s);
 	if (kernel)
 		fputs("\tkernel [label=\"[kernel]\", shape=ellipse];\n", f);
 	for (i = 0; i < s->n_edges; i++)

@@ -2,6 +2,8 @@
 /* NDJSON reports: the machine-readable contract of DESIGN.md §5. */
 #include <inttypes.h>
 #include <time.h>
+#include <sys/wait.h>
+#include "output/signames.h"
 #include "core/mech.h"
 #include "output/jsonesc.h"
 #include "output/render.h"
@@ -30,18 +32,30 @@ static void put_timestamp(FILE *f, int64_t wall_sec)
 
 static void put_report(const struct snapshot *s, FILE *f)
 {
-	fprintf(f, "{\"type\":\"report\",\"seq\":%" PRIu64 ",\"final\":%s,\"ts\":",
-		s->seq, s->final ? "true" : "false");
+	fprintf(f, "{\"type\":\"report\",\"seq\":%" PRIu64 ",\"final\":%s,\"full\":%s,\"ts\":",
+		s->seq, s->final ? "true" : "false", s->full ? "true" : "false");
 	put_timestamp(f, s->wall_sec);
 	fputs(",\"elapsed_s\":", f);
 	put_seconds(f, s->elapsed_s);
-	fprintf(f, ",\"lost\":{\"events\":%" PRIu64 ",\"map_full\":%" PRIu64 "},\"edges\":%zu}\n",
-		s->lost.events, s->lost.map_full, s->n_edges);
+	fprintf(f, ",\"lost\":{\"events\":%" PRIu64 ",\"map_full\":%" PRIu64, s->lost.events,
+		s->lost.map_full);
+	/* by map and cause, only when something was lost */
+	for (int i = 0; i < s->lost.n_causes; i++)
+		fprintf(f, "%s\"%s\":%" PRIu64 "%s", i ? "," : ",\"causes\":{", s->lost.cause[i].name,
+			s->lost.cause[i].n, i == s->lost.n_causes - 1 ? "}" : "");
+	fprintf(f, "},\"edges\":%zu}\n", s->n_edges);
 }
 
-static void put_end(FILE *f, const char *name, const struct edge_end *end)
+/* A folded edge's ends are process names: no pid. */
+static void put_end(FILE *f, const char *name, const struct edge_end *end, bool folded)
 {
-	fprintf(f, ",\"%s\":{\"pid\":%" PRIu32 ",\"comm\":", name, end->pid);
+	if (folded)
+		fprintf(f, ",\"%s\":{\"comm\":", name);
+	else if (end->ns_pid && end->ns_pid != end->pid)
+		fprintf(f, ",\"%s\":{\"pid\":%" PRIu32 ",\"ns_pid\":%" PRIu32 ",\"comm\":", name,
+			end->pid, end->ns_pid);
+	else
+		fprintf(f, ",\"%s\":{\"pid\":%" PRIu32 ",\"comm\":", name, end->pid);
 	json_put_string(f, end->comm);
 	fputc('}', f);
 }
@@ -57,26 +71,43 @@ static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 	fputs(",\"object\":", f);
 	json_put_string(f, e->object);
 	fprintf(f, ",\"exact\":%s", e->exact ? "true" : "false");
-	put_end(f, "src", &e->src);
-	put_end(f, "dst", &e->dst);
+	if (e->folded)
+		fprintf(f, ",\"folded\":%" PRIu32, e->folded);
+	put_end(f, "src", &e->src, e->folded);
+	put_end(f, "dst", &e->dst, e->folded);
 	fprintf(f, ",\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"interval\":{\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 		",\"blocked_ns\":{\"src\":%" PRIu64 ",\"dst\":%" PRIu64 "}",
 		e->msgs, e->bytes, e->d_msgs, e->d_bytes, e->blocked_src_ns, e->blocked_dst_ns);
-	/* what the mechanism adds (core/mech.h) */
-	if (ops && ops->json)
+	/* what the mechanism adds (core/mech.h); an aggregate has none */
+	if (ops && ops->json && !e->folded)
 		ops->json(e, edge_ext(s, e), f);
 	fputs("}\n", f);
 }
 
+/*
+ * A process: start_ns tells two processes of one pid apart; ns_pid is its
+ * pid in its own pid namespace (a container's), when that differs; an
+ * exit is decoded: exit_code, or the signal that killed it.
+ */
 static void put_process(const struct snapshot *s, const struct model_proc *p, FILE *f)
 {
-	fprintf(f, "{\"type\":\"process\",\"seq\":%" PRIu64 ",\"pid\":%" PRIu32
-		",\"ppid\":%" PRIu32 ",\"comm\":", s->seq, p->pid, p->ppid);
+	char buf[32];
+
+	fprintf(f, "{\"type\":\"process\",\"seq\":%" PRIu64 ",\"pid\":%" PRIu32, s->seq, p->pid);
+	if (p->ns_pid && p->ns_pid != p->pid)
+		fprintf(f, ",\"ns_pid\":%" PRIu32 ",\"pidns\":%" PRIu64, p->ns_pid, p->pidns);
+	fprintf(f, ",\"start_ns\":%" PRIu64 ",\"ppid\":%" PRIu32 ",\"comm\":", p->start_ns, p->ppid);
 	json_put_string(f, p->comm);
 	fprintf(f, ",\"exited\":%s", p->exited ? "true" : "false");
-	if (p->exited)
-		fprintf(f, ",\"exit_status\":%d", p->exit_status);
+	if (p->exited && WIFSIGNALED(p->exit_status)) {
+		fputs(",\"signal\":", f);
+		json_put_string(f, sig_name(WTERMSIG(p->exit_status), buf, sizeof(buf)));
+		if (WCOREDUMP(p->exit_status))
+			fputs(",\"core_dumped\":true", f);
+	} else if (p->exited) {
+		fprintf(f, ",\"exit_code\":%d", WEXITSTATUS(p->exit_status));
+	}
 	fputs("}\n", f);
 }
 

@@ -33,9 +33,12 @@ static void put_end(FILE *f, const struct edge_end *end)
 {
 	char buf[64];
 
-	/* The kernel as a sender has no pid worth showing. */
+	/* The kernel as a sender has no pid worth showing; a container's pid is shown too. */
 	if (end->pid == 0)
 		snprintf(buf, sizeof(buf), "%s", end->comm);
+	else if (end->ns_pid && end->ns_pid != end->pid)
+		snprintf(buf, sizeof(buf), "%" PRIu32 "[%" PRIu32 "]/%s", end->pid, end->ns_pid,
+			 end->comm);
 	else
 		snprintf(buf, sizeof(buf), "%" PRIu32 "/%s", end->pid, end->comm);
 	text_put_clean(f, buf, -W_END);
@@ -46,7 +49,7 @@ static void put_object(FILE *f, const struct snapshot *s, const struct edge *e,
 {
 	char buf[sizeof(e->object) + 32];
 
-	if (!ops || !ops->table_object) {
+	if (!ops || !ops->table_object || e->folded) {
 		text_put_clean_tail(f, e->object, -W_OBJ);
 		return;
 	}
@@ -76,8 +79,12 @@ static void put_note(FILE *f, const struct snapshot *s, const struct edge *e,
 	size_t used;
 
 	note[0] = '\0';
-	if (ops && ops->table_note)
+	if (e->folded) {
+		/* an aggregate of edges of processes gone: how many */
+		snprintf(note, sizeof(note), "folded %s ", fmt_human(e->folded, 1000, a, sizeof(a)));
+	} else if (ops && ops->table_note) {
 		kind = ops->table_note(e, edge_ext(s, e), note, sizeof(note));
+	}
 	used = strlen(note);
 	if (kind == NOTE_PREFIX) {
 		if (e->blocked_src_ns || e->blocked_dst_ns)
