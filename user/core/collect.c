@@ -23,6 +23,8 @@ _Static_assert(STAT_MAX <= 32 && STAT_MAX < MODEL_LOST_CAUSES, "a name for every
 struct collector {
 	struct kif *kif;
 	uint64_t last_sweep;           /* clock of the latest sweep of idle endpoints */
+	uint64_t last_reap;            /* and of the latest reap */
+	uint64_t last_fold;            /* and of the latest model_fold() */
 	struct model *model;
 	struct ring_buffer *ring;
 	int ncpus;
@@ -208,6 +210,8 @@ static __u64 read_stat(struct collector *c, int fd, __u32 idx)
 	return sum;
 }
 
+#define FOLD_EVERY_NS 1000000000ull
+
 /* The clock of bpf_ktime_get_ns(): CLOCK_MONOTONIC. */
 static uint64_t clock_ns(void)
 {
@@ -245,8 +249,14 @@ int collector_read(struct collector *c)
 		}
 	}
 	model_set_lost(c->model, &lost);
-	/* everything is read: what exited processes left behind may fold now */
-	model_fold(c->model);
+	/*
+	 * Everything is read: what exited processes left behind may fold now.
+	 * It has been idle for the retention period: once a second is soon enough.
+	 */
+	if (clock_ns() - c->last_fold >= FOLD_EVERY_NS) {
+		c->last_fold = clock_ns();
+		model_fold(c->model);
+	}
 	return 0;
 }
 
@@ -366,6 +376,12 @@ static void unmap_idle(struct collector *c, uint64_t idle_before)
 	} while (n == max);
 }
 
+/*
+ * Reaping reads every map: under heavy churn (thousands of exits a second)
+ * doing it on every tick costs more than the maps' headroom is worth.
+ */
+#define REAP_EVERY_NS (250 * 1000000ull)
+
 void collector_tick(struct collector *c)
 {
 	uint64_t now = clock_ns();
@@ -375,8 +391,11 @@ void collector_tick(struct collector *c)
 	collector_drain(c);
 	/* names are recorded once per object: read (and free) them before the map fills */
 	read_objnames(c);
-	if (now > REAP_GRACE_NS && model_reapable(c->model, now - REAP_GRACE_NS, &one, 1))
+	if (now > REAP_GRACE_NS && now - c->last_reap >= REAP_EVERY_NS &&
+	    model_reapable(c->model, now - REAP_GRACE_NS, &one, 1)) {
+		c->last_reap = now;
 		reap(c, now - REAP_GRACE_NS);
+	}
 	if (now - c->last_sweep >= SWEEP_EVERY_NS && now > UNMAP_IDLE_NS) {
 		c->last_sweep = now;
 		collector_read(c);

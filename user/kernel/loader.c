@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -441,6 +442,8 @@ static bool start_keeper(struct kif *k, int *hold_fd)
 		if (fork() != 0)
 			_exit(0);
 		setsid();
+		/* what ps shows while it waits: not a second tracer */
+		prctl(PR_SET_NAME, "ipctrace-detach");
 		keep_only(fds, n, hold[0]);
 		/* EOF once ipctrace closed its end: our references are the last */
 		while (read(hold[0], &c, 1) < 0 && errno == EINTR)
