@@ -119,3 +119,22 @@ size_t ktab_remove_if(struct ktab *t, bool (*drop)(const void *entry, void *arg)
 		place(t, i);
 	return removed;
 }
+
+struct marks {
+	const bool *gone;
+	size_t i;
+};
+
+static bool marked(const void *entry, void *arg)
+{
+	struct marks *m = arg;
+
+	return m->gone[m->i++];
+}
+
+size_t ktab_remove_marked(struct ktab *t, const bool *gone)
+{
+	struct marks m = { gone, 0 };
+
+	return ktab_remove_if(t, marked, &m);
+}

@@ -50,5 +50,7 @@ long ktab_get(struct ktab *t, const uint64_t *key, bool *created);
  * callers that store indexes must not use this.  Returns the count removed.
  */
 size_t ktab_remove_if(struct ktab *t, bool (*drop)(const void *entry, void *arg), void *arg);
+/* The same, for the entries i with gone[i] set (gone has an element per entry). */
+size_t ktab_remove_marked(struct ktab *t, const bool *gone);
 
 #endif /* IPCTRACE_KTAB_H */

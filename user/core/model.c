@@ -890,23 +890,10 @@ static int fold_object(struct model *m, size_t oi, uint64_t idle_before, struct 
 	return err;
 }
 
-struct drop_ctx {
-	const bool *gone;
-	size_t i;
-};
-
-static bool drop_marked(const void *entry, void *arg)
-{
-	struct drop_ctx *d = arg;
-
-	return d->gone[d->i++];
-}
-
 /* Remove marked endpoints and objects, tell their modules, and relink the lists. */
 static int sweep_endpoints(struct model *m, const struct fold_marks *fm)
 {
 	uint32_t *newobj = malloc((m->objs.n ? m->objs.n : 1) * sizeof(*newobj));
-	struct drop_ctx d;
 	uint32_t next = 0;
 
 	if (!newobj)
@@ -933,10 +920,8 @@ static int sweep_endpoints(struct model *m, const struct fold_marks *fm)
 		free(o->name);
 		o->name = NULL;
 	}
-	d = (struct drop_ctx){ fm->ep_gone, 0 };
-	ktab_remove_if(&m->eps, drop_marked, &d);
-	d = (struct drop_ctx){ fm->obj_gone, 0 };
-	ktab_remove_if(&m->objs, drop_marked, &d);
+	ktab_remove_marked(&m->eps, fm->ep_gone);
+	ktab_remove_marked(&m->objs, fm->obj_gone);
 	for (size_t i = 0; i < m->objs.n; i++)
 		((struct obj_ent *)ktab_at(&m->objs, i))->first_ep = 0;
 	for (size_t i = 0; i < m->eps.n; i++) {

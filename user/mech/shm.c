@@ -366,18 +366,6 @@ static int shm_edges(void *st, const struct model *m, struct edge_sink *out)
 
 /* ---- retention ---- */
 
-struct drop_marks {
-	const bool *gone;
-	size_t i;
-};
-
-static bool drop_marked(const void *entry, void *arg)
-{
-	struct drop_marks *d = arg;
-
-	return d->gone[d->i++];
-}
-
 /*
  * Rebuild the tables without the members marked gone (and the segments
  * whose members all went): members' indexes change, so the pairs (keyed by
@@ -389,7 +377,6 @@ static int rebuild(struct shm_state *s, const bool *mem_gone, const bool *seg_go
 	uint32_t *mnew = malloc((s->members.n ? s->members.n : 1) * sizeof(*mnew));
 	uint32_t *snew = malloc((s->segs.n ? s->segs.n : 1) * sizeof(*snew));
 	struct ktab pairs, procs;
-	struct drop_marks d;
 	uint32_t n = 0;
 	int err = 0;
 
@@ -436,10 +423,8 @@ static int rebuild(struct shm_state *s, const bool *mem_gone, const bool *seg_go
 				g->att[w++] = mnew[g->att[k]];
 		g->n_att = w;
 	}
-	d = (struct drop_marks){ seg_gone, 0 };
-	ktab_remove_if(&s->segs, drop_marked, &d);
-	d = (struct drop_marks){ mem_gone, 0 };
-	ktab_remove_if(&s->members, drop_marked, &d);
+	ktab_remove_marked(&s->segs, seg_gone);
+	ktab_remove_marked(&s->members, mem_gone);
 	ktab_free(&s->pairs);
 	s->pairs = pairs;
 	for (size_t i = 0; i < s->members.n; i++) {
