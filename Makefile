@@ -49,7 +49,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 INTEG_OBJS := $(patsubst tests/integration/%.c,$(OUTPUT)/tests/integration/%.o,$(INTEG_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all examples check layers unit integration test demo deps bench clean
+.PHONY: all examples check layers unit integration test demo deps bench soak clean
 
 all: ipctrace examples
 
@@ -129,6 +129,10 @@ demo: deps
 
 bench: all
 	$(Q)./bench/run.sh
+
+# Minutes of process churn under `ipctrace -i 1`: memory, report size, losses.
+soak: all
+	$(Q)./bench/soak.sh
 
 clean:
 	$(call msg,CLEAN)
