@@ -337,7 +337,7 @@ static void reap(struct collector *c, uint64_t exited_before_ns)
  * The map then holds what was active lately, not every object a
  * long-lived process ever touched.
  */
-#define UNMAP_IDLE_NS (2 * 1000000000ull)
+#define UNMAP_IDLE_NS (1 * 1000000000ull)
 #define SWEEP_EVERY_NS 1000000000ull
 
 /* One endpoint's entry out of the map, its last values into the model. */
