@@ -106,10 +106,12 @@ struct mech_ops {
 	/* ---- output (user/output/), each given the edge and its extension (may be NULL) ---- */
 	/* JSON members after the common ones, each starting with a comma. */
 	void (*json)(const struct edge *e, const void *ext, FILE *f);
-	/* The table's OBJECT text, when it is more than e->object. */
-	void (*table_object)(const struct edge *e, const void *ext, char *buf, size_t len);
-	/* The table's NOTE: fill buf, say how it combines with the generic note. */
-	enum note_kind (*table_note)(const struct edge *e, const void *ext, char *buf, size_t len);
+	/* The table's OBJECT text, when it is more than e->object; the column is width wide. */
+	void (*table_object)(const struct edge *e, const void *ext, size_t width, char *buf,
+			     size_t len);
+	/* The table's NOTE (width wide): fill buf, say how it combines with the generic note. */
+	enum note_kind (*table_note)(const struct edge *e, const void *ext, size_t width, char *buf,
+				     size_t len);
 	/* The DOT label after "mech object"; NULL: "\nN msgs, N B". */
 	void (*dot_label)(const struct edge *e, const void *ext, FILE *f);
 	/* Extra DOT attributes, each starting with ", ". */

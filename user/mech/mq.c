@@ -472,15 +472,14 @@ static void mq_json(const struct edge *e, const void *ext, FILE *f)
 		put_queue(f, e, &x->queue);
 }
 
-#define W_NOTE 16 /* the table's NOTE column */
-
 /*
  * A queue's note: "q8/8 3.3ms/2.1us", its deepest observed depth (of
  * mq_maxmsg for POSIX queues) and, without the "blk" word, each end's
  * blocked time.  The generic note when there is no depth or it would not
  * fit.
  */
-static enum note_kind mq_note(const struct edge *e, const void *ext, char *note, size_t len)
+static enum note_kind mq_note(const struct edge *e, const void *ext, size_t width,
+				char *note, size_t len)
 {
 	const struct mq_ext *x = ext;
 	char a[24], b[24];
@@ -494,7 +493,7 @@ static enum note_kind mq_note(const struct edge *e, const void *ext, char *note,
 	if (e->blocked_src_ns || e->blocked_dst_ns)
 		n += snprintf(note + n, len - n, " %s/%s", fmt_ns(e->blocked_src_ns, a, sizeof(a)),
 			      fmt_ns(e->blocked_dst_ns, b, sizeof(b)));
-	if (n > 0 && (size_t)n < len && n <= W_NOTE)
+	if (n > 0 && (size_t)n < len && (size_t)n <= width)
 		return NOTE_WHOLE;
 	note[0] = '\0';
 	return NOTE_PREFIX;

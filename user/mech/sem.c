@@ -360,7 +360,8 @@ static void sem_json(const struct edge *e, const void *ext, FILE *f)
 }
 
 /* Hand-offs first: waits of dst that src's post ended. */
-static enum note_kind sem_note(const struct edge *e, const void *ext, char *buf, size_t len)
+static enum note_kind sem_note(const struct edge *e, const void *ext, size_t width,
+				char *buf, size_t len)
 {
 	const struct sem_ext *x = ext;
 	char a[24];

@@ -597,7 +597,8 @@ static void shm_json(const struct edge *e, const void *ext, FILE *f)
 }
 
 /* Nothing moves through calls: what is shared is the segment. */
-static enum note_kind shm_note(const struct edge *e, const void *ext, char *buf, size_t len)
+static enum note_kind shm_note(const struct edge *e, const void *ext, size_t width,
+				char *buf, size_t len)
 {
 	const struct shm_ext *x = ext;
 	char a[24];

@@ -363,9 +363,8 @@ static void sig_json(const struct edge *e, const void *ext, FILE *f)
 			x->delivered, x->lat_count, x->lat_sum_ns, x->lat_max_ns);
 }
 
-#define W_OBJ 17 /* the table's OBJECT column */
-
-static void sig_table_object(const struct edge *e, const void *ext, char *buf, size_t len)
+static void sig_table_object(const struct edge *e, const void *ext, size_t width, char *buf,
+			     size_t len)
 {
 	const struct sig_ext *x = ext;
 	char code[32];
@@ -382,11 +381,12 @@ static void sig_table_object(const struct edge *e, const void *ext, char *buf, s
 	 * which the signal's name already says ("SIGCHLD CONTINUED").  JSON
 	 * keeps the full name.
 	 */
-	if (strlen(buf) > W_OBJ && strchr(name, '_'))
+	if (strlen(buf) > width && strchr(name, '_'))
 		snprintf(buf, len, "%s %s", e->object, strchr(name, '_') + 1);
 }
 
-static enum note_kind sig_note(const struct edge *e, const void *ext, char *buf, size_t len)
+static enum note_kind sig_note(const struct edge *e, const void *ext, size_t width,
+				char *buf, size_t len)
 {
 	const struct sig_ext *x = ext;
 	char a[24];

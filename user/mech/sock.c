@@ -44,7 +44,8 @@ static void sock_json(const struct edge *e, const void *ext, FILE *f)
 }
 
 /* Passed fds are rare and worth seeing first. */
-static enum note_kind sock_note(const struct edge *e, const void *ext, char *buf, size_t len)
+static enum note_kind sock_note(const struct edge *e, const void *ext, size_t width,
+				char *buf, size_t len)
 {
 	const struct sock_ext *x = ext;
 	char a[24];

@@ -53,7 +53,7 @@ static void put_object(FILE *f, const struct snapshot *s, const struct edge *e,
 		text_put_clean_tail(f, e->object, -W_OBJ);
 		return;
 	}
-	ops->table_object(e, edge_ext(s, e), buf, sizeof(buf));
+	ops->table_object(e, edge_ext(s, e), W_OBJ, buf, sizeof(buf));
 	text_put_clean(f, buf, -W_OBJ);
 }
 
@@ -83,7 +83,7 @@ static void put_note(FILE *f, const struct snapshot *s, const struct edge *e,
 		/* an aggregate of edges of processes gone: how many */
 		snprintf(note, sizeof(note), "folded %s ", fmt_human(e->folded, 1000, a, sizeof(a)));
 	} else if (ops && ops->table_note) {
-		kind = ops->table_note(e, edge_ext(s, e), note, sizeof(note));
+		kind = ops->table_note(e, edge_ext(s, e), W_NOTE, note, sizeof(note));
 	}
 	used = strlen(note);
 	if (kind == NOTE_PREFIX) {
