@@ -607,6 +607,35 @@ static void copy_for_nobody(struct tmp *t, const char *example)
 	}
 }
 
+/* ---- capabilities -------------------------------------------------------- */
+
+/* t's copy of ipctrace run as nobody with args, with the capabilities caps (NULL: none). */
+static pid_t spawn_with_caps(struct tmp *t, const char *caps, char *const args[], int out,
+			     int err)
+{
+	char inh[128], amb[128], bin[128];
+	char *argv[32];
+	int n = 0;
+
+	snprintf(inh, sizeof(inh), "--inh-caps=%s", caps);
+	snprintf(amb, sizeof(amb), "--ambient-caps=%s", caps);
+	snprintf(bin, sizeof(bin), "%s/ipctrace", t->dir);
+	argv[n++] = "/usr/bin/setpriv";
+	argv[n++] = "--reuid=65534";
+	argv[n++] = "--regid=65534";
+	argv[n++] = "--clear-groups";
+	if (caps) {
+		argv[n++] = inh;
+		argv[n++] = amb;
+	}
+	argv[n++] = "--";
+	argv[n++] = bin;
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	return spawn(argv, dev_null(), out, err);
+}
+
 /*
  * An existing -o file keeps its content when the run fails before
  * loading succeeded: here a user without the capabilities, who can write
@@ -628,10 +657,10 @@ Test(lifecycle, output_file_kept_when_loading_fails)
 	write_text(file, "old report\n");
 	cr_assert_eq(chown(file, NOBODY, NOBODY), 0);
 	{
-		char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
-				 "--clear-groups", "--", bin, "-f", "json", "-o", file, NULL };
+		char *args[] = { "-f", "json", "-o", file, NULL };
 
-		pid = spawn(argv, dev_null(), dev_null(), open_file(tmp_path(&t, 0, "stderr")));
+		pid = spawn_with_caps(&t, NULL, args, dev_null(),
+				      open_file(tmp_path(&t, 0, "stderr")));
 	}
 	cr_assert(wait_exit(pid, 30, &status));
 	err = harness_slurp(t.path[0]);
@@ -645,32 +674,6 @@ Test(lifecycle, output_file_kept_when_loading_fails)
 	free(kept);
 	kill_group(pid);
 	tmp_remove(&t);
-}
-
-/* ---- capabilities -------------------------------------------------------- */
-
-static pid_t spawn_with_caps(struct tmp *t, const char *caps, char *const args[], int out,
-			     int err)
-{
-	char inh[128], amb[128], bin[128];
-	char *argv[32];
-	int n = 0;
-
-	snprintf(inh, sizeof(inh), "--inh-caps=%s", caps);
-	snprintf(amb, sizeof(amb), "--ambient-caps=%s", caps);
-	snprintf(bin, sizeof(bin), "%s/ipctrace", t->dir);
-	argv[n++] = "/usr/bin/setpriv";
-	argv[n++] = "--reuid=65534";
-	argv[n++] = "--regid=65534";
-	argv[n++] = "--clear-groups";
-	argv[n++] = inh;
-	argv[n++] = amb;
-	argv[n++] = "--";
-	argv[n++] = bin;
-	for (int i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	return spawn(argv, dev_null(), out, err);
 }
 
 /* Without CAP_DAC_READ_SEARCH tracefs is closed to a user: the message says which is missing. */
