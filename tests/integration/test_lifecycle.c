@@ -643,7 +643,7 @@ static pid_t spawn_with_caps(struct tmp *t, const char *caps, char *const args[]
  */
 Test(lifecycle, output_file_kept_when_loading_fails)
 {
-	char bin[128], file[128], *err, *kept;
+	char file[128], *err, *kept;
 	struct tmp t;
 	int status;
 	pid_t pid;
@@ -652,7 +652,6 @@ Test(lifecycle, output_file_kept_when_loading_fails)
 	cr_assert(access("/usr/bin/setpriv", X_OK) == 0, "needs setpriv(1) (util-linux)");
 	tmp_make(&t);
 	copy_for_nobody(&t, NULL);
-	snprintf(bin, sizeof(bin), "%s/ipctrace", t.dir);
 	snprintf(file, sizeof(file), "%s/kept.json", t.dir);
 	write_text(file, "old report\n");
 	cr_assert_eq(chown(file, NOBODY, NOBODY), 0);
