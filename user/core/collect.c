@@ -80,7 +80,8 @@ int collector_ncpus(const struct collector *c)
 	return c->ncpus;
 }
 
-void collector_drain(struct collector *c)
+/* Ring buffer records into the model; cheap, call often. */
+static void collector_drain(struct collector *c)
 {
 	/* Records are submitted without wake-up: consume, don't poll. */
 	if (c->ring)

@@ -18,8 +18,6 @@ struct kif;
 
 struct collector *collector_new(struct kif *k, struct model *m);
 void collector_free(struct collector *c);
-/* Ring buffer records into the model; cheap, call often. */
-void collector_drain(struct collector *c);
 /*
  * The collector's tick (every 100 ms): drain, and when processes exited
  * long enough ago, read every counter into the model and delete their map
