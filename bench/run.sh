@@ -230,14 +230,26 @@ if wanted start; then
 				IPCTRACE_SYNC_DETACH=0 ./ipctrace -f json -o /dev/null -- true
 			fi
 			echo $(($(date +%s%N) - t0)) >>"$tmp/start"
-			# the next run must not wait on this one's detach
-			[ $mode = wait ] || sleep 3
+			# the next run must not wait on this one's detach (see
+			# docs/performance.md: an attach waits for a detach in progress)
+			for ((w = 0; w < 100; w++)); do
+				pgrep -x ipctrace-detach >/dev/null || break
+				sleep 0.1
+			done
 		done
 		printf '  detach %-10s median %6.3f s  min %6.3f s  max %6.3f s\n' "$mode" \
 			"$(sort -n "$tmp/start" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]/1e9}')" \
 			"$(sort -n "$tmp/start" | head -1 | awk '{print $1/1e9}')" \
 			"$(sort -n "$tmp/start" | tail -1 | awk '{print $1/1e9}')"
 	done
+	# most of start-up is the kernel verifying the programs: where it goes
+	IPCTRACE_SYNC_DETACH=1 IPCTRACE_VERIFIER_STATS=1 ./ipctrace -f json -o /dev/null -- true \
+		2>"$tmp/verifier"
+	awk '/^verifier: / {n++; t += $3; i += $4} END {
+		printf "  verification: %d programs, %.1f ms, %d instructions processed; costliest:\n",
+			n, t / 1000, i }' "$tmp/verifier"
+	sort -k3,3nr "$tmp/verifier" | head -5 |
+		awk '{printf "    %-24s %6.1f ms %7d insns\n", $2, $3 / 1000, $4}'
 fi
 
 if ! wanted loop; then

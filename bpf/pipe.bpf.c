@@ -10,66 +10,12 @@
 
 /* struct pipe_stash and its maps are in stash.bpf.h, shared with sock.bpf.c */
 #include "stash.bpf.h"
+#include "path.bpf.h"
 
-/*
- * A FIFO's path is built in place in its objnames entry, inserted empty
- * from this template: too large for the BPF stack, and a per-CPU scratch
- * is not safe now that syscall tracepoint programs can be preempted.
- */
-static const struct obj_name empty_name = { .truncated = 1, .mech = MECH_FIFO };
-
-/*
- * Record a FIFO's path once, leaf first, crossing mount points up to the
- * root of the mount tree.  Done at the first operation ipctrace sees on the
- * FIFO (the open may predate ipctrace), so the name survives its processes.
- */
+/* A FIFO's path: recorded once, at the first operation ipctrace sees on it. */
 static __always_inline void fifo_record_name(struct file *file, const struct obj_key *ok)
 {
-	struct dentry *d, *parent, *root;
-	struct mount *mnt, *pmnt;
-	struct obj_name *n;
-	__u32 depth = 0;
-
-	if (bpf_map_lookup_elem(&objnames, ok))
-		return;
-	/*
-	 * Only the user whose insert created the entry fills it in: two walkers
-	 * appending to one entry would write the path twice.  The entry reads
-	 * "truncated" until the walk is done, so the collector keeps it till then.
-	 */
-	if (bpf_map_update_elem(&objnames, ok, &empty_name, BPF_NOEXIST)) {
-		if (!bpf_map_lookup_elem(&objnames, ok))
-			stat_inc(STAT_OBJ_FULL);
-		return;
-	}
-	n = bpf_map_lookup_elem(&objnames, ok);
-	if (!n)
-		return;
-	d = BPF_CORE_READ(file, f_path.dentry);
-	mnt = (void *)BPF_CORE_READ(file, f_path.mnt) - bpf_core_field_offset(struct mount, mnt);
-
-	for (int i = 0; i < IPC_PATH_DEPTH + 4; i++) {
-		root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		parent = BPF_CORE_READ(d, d_parent);
-		if (d == root || d == parent) {
-			pmnt = BPF_CORE_READ(mnt, mnt_parent);
-			if (pmnt == mnt) {
-				n->depth = depth;
-				n->truncated = 0;
-				return;
-			}
-			d = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = pmnt;
-			continue;
-		}
-		if (depth >= IPC_PATH_DEPTH)
-			break;
-		bpf_probe_read_kernel_str(n->comp[depth & (IPC_PATH_DEPTH - 1)], IPC_NAME_LEN,
-					  BPF_CORE_READ(d, d_name.name));
-		depth++;
-		d = parent;
-	}
-	n->depth = depth; /* cut short: stays "truncated" */
+	path_record_name(file, ok, MECH_FIFO);
 }
 
 /*
@@ -195,24 +141,25 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
 static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *t = bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct));
 	struct pipe_stash st = {}, *slot;
-	__u32 tgid = task->tgid;
+	__u32 tgid = t->tgid;
 	struct file *file;
 
 	if (tgid == self_tgid)
 		return 0;
 	if (by_mode) {
 		/* vmsplice: fd_in, whose direction is its open mode */
-		file = fast_fd_file(task, fd_in);
+		file = fast_fd_file(t, fd_in);
 		if (file && (file->f_mode & FMODE_WRITE))
 			st.mech_out = pipe_resolve(file, &st.out, &st);
 		else
 			st.mech_in = pipe_resolve(file, &st.in, &st);
 	} else {
 		if (fd_in >= 0)
-			st.mech_in = pipe_resolve(fast_fd_file(task, fd_in), &st.in, &st);
+			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st);
 		if (fd_out >= 0)
-			st.mech_out = pipe_resolve(fast_fd_file(task, fd_out), &st.out, &st);
+			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st);
 	}
 	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
@@ -227,7 +174,7 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 		return 0;
 	}
 	st.wanted = 1;
-	st.start_ns = task->group_leader->start_boottime;
+	st.start_ns = t->group_leader->start_boottime;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
 	*slot = st;

@@ -156,15 +156,18 @@ static __always_inline void name_store(const struct obj_key *ok, struct obj_name
 		stat_inc(STAT_OBJ_FULL);
 }
 
-static __always_inline __u32 digits(__u64 x)
-{
-	__u32 d = 1;
+/* An abstract name's NUL bytes, shown as '@' (one bpf_loop() step per byte). */
+struct at_walk {
+	char *path;
+};
 
-	for (int i = 0; i < 19 && x >= 10; i++) {
-		x /= 10;
-		d++;
-	}
-	return d;
+static long abstract_at_step(__u64 i, struct at_walk *w)
+{
+	char *c = w->path + ((i + 1) & 127);
+
+	if (!*c)
+		*c = '@';
+	return 0;
 }
 
 /*
@@ -210,23 +213,21 @@ static __always_inline void unix_record_name(struct sock *r, __u64 ino, __u8 mec
 		blen = n > 0 ? n - 1 : 0;
 	} else {
 		/* abstract: len bytes after the leading NUL, any byte allowed */
+		struct at_walk w = { .path = b->path };
 		__u32 n = len;
 
 		barrier_var(n);
 		n &= 127;
 		bpf_probe_read_kernel(b->path, n, src);
 		b->path[0] = '@';
-		for (int i = 1; i < UNIX_PATH_MAX; i++) {
-			if (i >= len)
-				break;
-			if (!b->path[i & 127])
-				b->path[i & 127] = '@';
-		}
+		bpf_loop(n - 1, abstract_at_step, &w, 0);
 		b->path[n] = 0;
 		blen = n;
 	}
-	/* room for the name in comp[0] besides ":[INO]" and the NUL */
-	avail = IPC_NAME_LEN - 1 - 3 - digits(ino);
+	/* room for the name in comp[0] besides ":[INO]" and the NUL (the length of which
+	 * bpf_snprintf() returns: a helper call instead of a loop to verify) */
+	len = BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, ":[%llu]", ino);
+	avail = IPC_NAME_LEN - (len > 0 ? len : 24);
 	if (blen > avail) {
 		skip = blen - (avail - 3);
 		BPF_SNPRINTF(b->n.comp[0], IPC_NAME_LEN, "...%s:[%llu]", b->path + (skip & 127), ino);

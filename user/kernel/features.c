@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel/features.h"
@@ -16,6 +21,48 @@ bool feature_find_vma(void)
 			libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
 						BPF_FUNC_get_current_task_btf, NULL) == 1;
 	return known;
+}
+
+bool kernel_btf_has_name(const char *name)
+{
+	size_t nlen = strlen(name), got = 0;
+	struct btf_header hdr;
+	bool found = false;
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* sysfs reports the blob's size; read it whole */
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(hdr) || !(buf = malloc(st.st_size))) {
+		close(fd);
+		return false;
+	}
+	while (got < (size_t)st.st_size &&
+	       ((n = read(fd, buf + got, st.st_size - got)) > 0 || (n < 0 && errno == EINTR)))
+		got += n > 0 ? n : 0;
+	close(fd);
+	memcpy(&hdr, buf, sizeof(hdr));
+	if (hdr.magic == BTF_MAGIC && hdr.hdr_len <= got && hdr.str_off <= got - hdr.hdr_len &&
+	    hdr.str_len <= got - hdr.hdr_len - hdr.str_off) {
+		const char *s = buf + hdr.hdr_len + hdr.str_off, *end = s + hdr.str_len;
+
+		/* strings are NUL-separated: a match is a whole string */
+		for (const char *p = s; p + nlen < end; p++) {
+			p = memmem(p, end - p, name, nlen);
+			if (!p || p + nlen >= end)
+				break;
+			if ((p == s || p[-1] == '\0') && p[nlen] == '\0') {
+				found = true;
+				break;
+			}
+		}
+	}
+	free(buf);
+	return found;
 }
 
 /*

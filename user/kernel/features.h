@@ -13,6 +13,13 @@
 bool feature_find_vma(void);
 
 /*
+ * Does the running kernel's BTF (/sys/kernel/btf/vmlinux) name something
+ * `name` (a kfunc, a type)?  A search of its string section: a few
+ * milliseconds, where parsing all of it takes ~50 ms of start-up.
+ */
+bool kernel_btf_has_name(const char *name);
+
+/*
  * The calling process's pid as the kernel numbers it (the initial pid
  * namespace's), which BPF programs see, whatever namespace we run in.
  * 0 or -errno.

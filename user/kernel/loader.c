@@ -16,11 +16,11 @@
 #include <unistd.h>
 #include <linux/capability.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kernel/abi.h"
 #include "ipctrace.skel.h"
 #include "core/mech.h"
+#include "kernel/features.h"
 #include "kernel/kif.h"
 #include "kernel/loader.h"
 
@@ -234,19 +234,6 @@ static bool hook_exists(const struct bpf_program *prog, char *hook, size_t len)
 	return true;
 }
 
-/* Does the running kernel have the kfunc `name`? */
-static bool kernel_has_kfunc(const char *name)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!vmlinux)
-		return false;
-	found = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC) > 0;
-	btf__free(vmlinux);
-	return found;
-}
-
 /*
  * Task storage and bpf_get_current_task_btf() from tracepoint programs, and
  * the bpf_rdonly_cast() kfunc (6.2), make the per-syscall stash and the fd
@@ -264,7 +251,7 @@ static bool probe_fast_task(void)
 				       NULL) == 1 &&
 	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
 				       NULL) == 1 &&
-	       kernel_has_kfunc("bpf_rdonly_cast");
+	       kernel_btf_has_name("bpf_rdonly_cast");
 }
 
 int kif_map_fd(const struct kif *k, const char *name)
@@ -468,12 +455,67 @@ static bool sync_detach_wanted(void)
 	return e && *e && strcmp(e, "0");
 }
 
+/*
+ * IPCTRACE_VERIFIER_STATS=1: a line per program on stderr, "verifier: NAME
+ * USEC INSNS", the kernel's own verification time and instructions
+ * processed (log level 4, which logs nothing else).  Verification is most
+ * of start-up; bench/run.sh prints the programs that cost the most.
+ */
+#define VSTATS_LOG 1024
+
+static char *vstats_begin(struct bpf_object *obj)
+{
+	const char *e = getenv("IPCTRACE_VERIFIER_STATS");
+	struct bpf_program *prog;
+	size_t n = 0;
+	char *bufs;
+
+	if (!e || !*e || !strcmp(e, "0"))
+		return NULL;
+	bpf_object__for_each_program(prog, obj)
+		n++;
+	bufs = calloc(n ? n : 1, VSTATS_LOG);
+	if (!bufs)
+		return NULL;
+	n = 0;
+	bpf_object__for_each_program(prog, obj) {
+		bpf_program__set_log_buf(prog, bufs + n++ * VSTATS_LOG, VSTATS_LOG);
+		bpf_program__set_log_level(prog, 4);
+	}
+	return bufs;
+}
+
+static void vstats_end(struct bpf_object *obj, char *bufs)
+{
+	struct bpf_program *prog;
+	const char *t, *p;
+	size_t sz;
+
+	if (!bufs)
+		return;
+	bpf_object__for_each_program(prog, obj) {
+		const char *log = bpf_program__log_buf(prog, &sz);
+
+		if (!bpf_program__autoload(prog) || !log)
+			continue;
+		t = strstr(log, "verification time ");
+		p = strstr(log, "processed ");
+		if (t && p)
+			fprintf(stderr, "verifier: %s %ld %ld\n", bpf_program__name(prog),
+				strtol(t + strlen("verification time "), NULL, 10),
+				strtol(p + strlen("processed "), NULL, 10));
+		bpf_program__set_log_buf(prog, NULL, 0);
+	}
+	free(bufs);
+}
+
 struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 {
 	const struct mech_ops *ops, *owner;
 	struct bpf_program *prog;
 	struct loader *ld;
 	char hook[256];
+	char *vstats;
 	int err;
 
 	libbpf_set_print(libbpf_print);
@@ -509,7 +551,9 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 		}
 	}
 
+	vstats = vstats_begin(ld->k.skel->obj);
 	err = ipctrace_bpf__load(ld->k.skel);
+	vstats_end(ld->k.skel->obj, vstats);
 	if (err) {
 		snprintf(msg, len, "loading the BPF programs failed: %s (IPCTRACE_DEBUG=1 shows "
 			 "libbpf's log)", strerror(-err));
