@@ -10,7 +10,9 @@
 #   floor     under `ipctrace --bench-noop ...`: the same tracepoints with
 #             programs that return at once, the cost of the design itself
 # The same with examples/bin/sock_pingpong: 1-byte messages over a unix
-# stream socketpair and over a loopback TCP connection.
+# stream socketpair and over a loopback TCP connection; and with
+# examples/bin/futex_raw -b: two processes handing a turn to each other on
+# a futex word in shared memory (FUTEX_WAIT / FUTEX_WAKE).
 # Every round runs the three variants back to back (their order rotating),
 # so slow drifts of the machine hit all of them; the table shows the median
 # elapsed time per variant and the median of the per-round ratios.  Times
@@ -31,7 +33,7 @@
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
 # CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
-# default "pipe sock loop").
+# default "start pipe sock futex loop").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,7 +42,7 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
-CASES=${CASES:-start pipe sock loop}
+CASES=${CASES:-start pipe sock futex loop}
 # A traced round must not overlap the previous one's detach (ipctrace hands
 # it to a background process at exit, where it takes about a second).
 export IPCTRACE_SYNC_DETACH=1
@@ -49,7 +51,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/run.sh: needs root to load BPF programs: run 'sudo make bench'" >&2
 	exit 1
 fi
-for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bin/syscall_loop; do
+for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bin/futex_raw \
+	examples/bin/syscall_loop; do
 	if [ ! -x "$f" ]; then
 		echo "bench/run.sh: $f is not built: run 'make all' first" >&2
 		exit 1
@@ -157,7 +160,7 @@ row() {
 echo "ipctrace overhead: $ROUNDS round trips per run, $ROUNDS_N rounds, medians" \
 	"(ms = whole exchange, us = per round trip)"
 echo
-if wanted pipe || wanted sock; then
+if wanted pipe || wanted sock || wanted futex; then
 	row "case" "untraced" "traced" "floor" "traced/untr" "floor/untr" "2x floor" "target"
 fi
 
@@ -213,6 +216,17 @@ wanted sock && for pin in unpinned pinned; do
 		fi
 		measure "$t 1B $pin" "$target" "${args[@]}"
 	done
+done
+
+# A turn handed back and forth on a shared futex word.
+wanted futex && for pin in unpinned pinned; do
+	args=(examples/bin/futex_raw -b -n "$ROUNDS")
+	target=1.06
+	if [ "$pin" = pinned ]; then
+		args+=(-C "$CPU")
+		target=1.15
+	fi
+	measure "futex $pin" "$target" "${args[@]}"
 done
 
 # Start-up and exit: `ipctrace -- true` wall time, as a user sees it (the

@@ -29,6 +29,7 @@ enum ipc_mech {
 	MECH_MSG = 10,
 	MECH_SHM = 11,
 	MECH_SEM = 12,
+	MECH_FUTEX = 13,
 	MECH_MAX,
 };
 
@@ -50,7 +51,7 @@ enum ipc_stat {
 	STAT_OBJ_FULL,         /* object name map full (FIFO shown without path) */
 	STAT_SHM_EV_LOST,      /* shared memory attach ring buffer full */
 	STAT_SEM_OPS_CUT,      /* a semop with more operations than sem.bpf.c reads */
-	STAT_VMA_BUSY,         /* a sem op not counted: its memory map was locked */
+	STAT_VMA_BUSY,         /* a sem or futex op not counted: its memory map was locked */
 	STAT_MAX,
 };
 
@@ -294,7 +295,29 @@ struct wake_key {
 struct wake_val {
 	__u64 wakes;
 	__u64 blocked_ns;
+	__u64 owner_died;  /* futex: of those, wakes by a robust lock's dying owner */
 	char wakee_comm[IPC_COMM_LEN];
+};
+
+/*
+ * Futexes (bpf/futex.bpf.c): shared futex words, keyed like a POSIX
+ * semaphore (s_dev << 32 | offset, i_ino of the file the word lives in).
+ * Wake-ups are wake_key/wake_val entries with mech MECH_FUTEX; each
+ * process's own calls on a word are counted here.
+ */
+struct futex_ep_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ns;
+	__u64 obj_a;
+	__u64 obj_b;
+};
+
+struct futex_ep_val {
+	__u64 waits;       /* waits that blocked (returned 0, ETIMEDOUT or EINTR) */
+	__u64 wait_ns;     /* time spent in them */
+	__u64 wake_calls;  /* wake calls (WAKE, WAKE_OP, REQUEUE, UNLOCK_PI, ...) that did not fail */
+	char comm[IPC_COMM_LEN];
 };
 
 #endif /* IPCTRACE_H */

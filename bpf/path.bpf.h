@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A file's path into its objnames entry (FIFOs): leaf first, crossing
- * mount points up to the root of the mount tree.
+ * A file's path into its objnames entry (FIFOs, the files futex words live
+ * in): leaf first, crossing mount points up to the root of the mount tree.
  */
 #ifndef IPCTRACE_PATH_BPF_H
 #define IPCTRACE_PATH_BPF_H
@@ -14,6 +14,7 @@
  * safe now that syscall tracepoint programs can be preempted.
  */
 static const struct obj_name path_empty_fifo = { .truncated = 1, .mech = MECH_FIFO };
+static const struct obj_name path_empty_futex = { .truncated = 1, .mech = MECH_FUTEX };
 
 /* The walk up a path, one bpf_loop() step per dentry. */
 struct path_walk {
@@ -76,7 +77,8 @@ static __always_inline void path_record_name(struct file *file, const struct obj
 		return;
 	/* the entry has its mech from the start: the collector may read it at once */
 	if (bpf_map_update_elem(&objnames, ok,
-				&path_empty_fifo, BPF_NOEXIST)) {
+				mech == MECH_FIFO ? &path_empty_fifo : &path_empty_futex,
+				BPF_NOEXIST)) {
 		if (!bpf_map_lookup_elem(&objnames, ok))
 			stat_inc(STAT_OBJ_FULL);
 		return;

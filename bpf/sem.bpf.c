@@ -19,59 +19,13 @@
  * would also mix semaphores up with every other shared futex.
  */
 #include "common.bpf.h"
+#include "word.bpf.h"
+#include "sem_stash.bpf.h"
 
-#define SEM_SOPS_MAX 32      /* sembufs read per semop; more is counted in a stat */
 #define SEM_NUM_BITS 16      /* obj_b = semid << 16 | sem_num (SEMMSL <= 32000) */
-/* MAP_SHARED; VM_SHARED (0x08) is cleared for a read-only file, this one is not */
-#define VM_MAYSHARE 0x80
 #define SETVAL 16
 #define SETALL 17
 #define IPC_64 0x0100
-
-enum sem_call {
-	SEMC_SEMOP = 1,  /* semop, semtimedop */
-	SEMC_SEMCTL = 2, /* SETVAL, SETALL: may wake waiters, is not a post */
-	SEMC_PPOST = 3,  /* sem_post */
-	SEMC_PWAIT = 4,  /* sem_wait, sem_timedwait, sem_clockwait, sem_trywait */
-};
-
-struct sembuf_u {
-	__u16 sem_num;
-	__s16 sem_op;
-	__s16 sem_flg;
-};
-
-/*
- * One thread's call in progress, keyed by tid: sched_waking names the wakee
- * by its task, whose pid is the tid.  match_a/match_b is what a waker and a
- * wakee must share: (ipc ns, semid) for SysV, the sem_t's page key for POSIX.
- */
-struct sem_stash {
-	__u64 ts;
-	__u64 start_ns;
-	__u64 match_a;
-	__u64 match_b;
-	__u64 waker_start_ns;
-	__u32 waker_tgid;    /* 0 until a waker is seen */
-	__u32 tgid;
-	__u16 wait_num;      /* SysV: sem_num of the wait, the edge's object */
-	__u16 nsops;         /* sembufs in sops */
-	__u8 call;
-	__u8 posting;        /* this call can wake waiters */
-	__u8 waiting;        /* this call can block */
-	__u8 depth;          /* POSIX: nested uprobe entries on this thread */
-	__u8 charge;         /* index of the sembuf that gets the blocked time */
-	__u8 pad[7];
-	struct sembuf_u sops[SEM_SOPS_MAX];
-};
-
-/* LRU: a thread killed (or longjmp'd) inside a call never reaches its exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct sem_stash);
-} sem_stash SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -381,106 +335,16 @@ int sem_waking(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- POSIX ---- */
 
-struct vma_key {
-	__u64 addr;
-	__u64 obj_a;
-	__u64 obj_b;
-	bool found;
-};
-
-static long psem_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	struct vma_key *k = data;
-	struct file *file = BPF_CORE_READ(vma, vm_file);
-	struct inode *inode;
-	__u64 off;
-
-	if (!file || !(BPF_CORE_READ(vma, vm_flags) & VM_MAYSHARE))
-		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	off = k->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
-	k->obj_a = (__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32 | (__u32)off;
-	k->obj_b = BPF_CORE_READ(inode, i_ino);
-	k->found = true;
-	return 0;
-}
-
-/*
- * The key a process's sem_t address resolved to last time.  bpf_find_vma()
- * only try-locks the memory map and fails while someone holds it for
- * writing (a tracer registering uprobes on the C library write-locks every
- * process that maps it; khugepaged); then the last key stands in.  A
- * private address caches "not shared" (found = false).
- */
-struct psem_addr {
-	__u32 tgid;
-	__u32 pad;
-	__u64 start_ns; /* a reused pid is another process */
-	__u64 addr;
-};
-
-struct psem_cached {
-	__u64 obj_a;
-	__u64 obj_b;
-	__u64 found;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, struct psem_addr);
-	__type(value, struct psem_cached);
-} psem_cache SEC(".maps");
-
-#define EBUSY 16
-
-/* The shared page key of a sem_t address; false for private memory. */
-static __always_inline bool psem_key(__u64 addr, struct vma_key *k)
-{
-	struct psem_addr ck = {
-		.tgid = bpf_get_current_pid_tgid() >> 32,
-		.start_ns = current_start_ns(),
-		.addr = addr,
-	};
-	struct psem_cached cv, *c;
-	long err;
-
-	k->addr = addr;
-	k->found = false;
-	k->obj_a = k->obj_b = 0;
-	err = bpf_find_vma(bpf_get_current_task_btf(), addr, psem_vma_cb, k, 0);
-	if (err == -EBUSY) {
-		c = bpf_map_lookup_elem(&psem_cache, &ck);
-		if (!c) {
-			stat_inc(STAT_VMA_BUSY);
-			return false;
-		}
-		k->obj_a = c->obj_a;
-		k->obj_b = c->obj_b;
-		return c->found;
-	}
-	if (err)
-		return false;
-	c = bpf_map_lookup_elem(&psem_cache, &ck);
-	if (!c || c->obj_a != k->obj_a || c->obj_b != k->obj_b || c->found != k->found) {
-		cv.obj_a = k->obj_a;
-		cv.obj_b = k->obj_b;
-		cv.found = k->found;
-		bpf_map_update_elem(&psem_cache, &ck, &cv, BPF_ANY);
-	}
-	return k->found;
-}
-
 static __always_inline int psem_enter(__u64 addr, __u8 call)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)id;
 	struct sem_stash *st;
-	struct vma_key k;
+	struct word_key k;
 
 	if (bench_noop || !tgid_wanted(id >> 32))
 		return 0;
-	if (!psem_key(addr, &k))
+	if (!word_key_of(addr, current_start_ns(), &k))
 		return 0;
 	st = bpf_map_lookup_elem(&sem_stash, &tid);
 	/* One libc sem function calling another on the same semaphore. */
@@ -579,7 +443,7 @@ int BPF_KRETPROBE(sem_open_ret, void *sem)
 	/* on the stack, not a per-CPU buffer: this program can be preempted */
 	struct obj_name n = {};
 	struct obj_key ok;
-	struct vma_key k;
+	struct word_key k;
 	char c = 0;
 
 	if (!pname)
@@ -587,7 +451,7 @@ int BPF_KRETPROBE(sem_open_ret, void *sem)
 	name = (const char *)*pname;
 	bpf_map_delete_elem(&sem_open_stash, &tid);
 	/* SEM_FAILED is 0 */
-	if (!sem || !psem_key((__u64)sem, &k))
+	if (!sem || !word_key_of((__u64)sem, current_start_ns(), &k))
 		return 0;
 	/* glibc skips leading slashes: "/x" and "x" are the same semaphore */
 	for (int i = 0; i < 4; i++) {

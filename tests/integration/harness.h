@@ -89,6 +89,16 @@ struct traced *harness_trace_example(const char *example, const char *const args
 /* The final edge matching truth line t, or NULL. */
 const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t);
 
+/* Is e one of the edges a "members" truth line t allows (futex examples)? */
+bool harness_member_edge(const struct json_object *t, const struct json_object *e);
+
+/*
+ * Wait (up to 10 s) until no earlier run's detach keeper is at work: the
+ * kernel makes a new attach wait for a detach in progress, which tests
+ * that time ipctrace's start-up must not count.
+ */
+void harness_wait_detached(void);
+
 /* Print everything about a run to stderr (for a failing extra check). */
 void harness_dump(const struct traced *tr, const char *problems);
 

@@ -897,30 +897,6 @@ Test(lifecycle, command_ignoring_sigterm_is_reported)
 	tmp_remove(&t);
 }
 
-/* Whether an earlier run's detach keeper (comm "ipctrace-detach") is still at work. */
-static bool detach_in_progress(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	bool found = false;
-
-	while (d && !found && (de = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		if (!(f = fopen(path, "re")))
-			continue;
-		found = fgets(comm, sizeof(comm), f) && !strcmp(comm, "ipctrace-detach\n");
-		fclose(f);
-	}
-	if (d)
-		closedir(d);
-	return found;
-}
-
 /*
  * `ipctrace -- true` ends about when loading is done: not a tick, nor a
  * detach, later.  Timed from a quiet start: the previous test's ipctrace
@@ -935,8 +911,7 @@ Test(lifecycle, short_command_exits_quickly)
 	pid_t pid;
 
 	require();
-	for (int i = 0; i < 200 && detach_in_progress(); i++)
-		usleep(50000);
+	harness_wait_detached();
 	start = now_s();
 	pid = spawn(argv, dev_null(), dev_null(), dev_null());
 	cr_assert(wait_exit(pid, 30, &status));

@@ -114,6 +114,8 @@ Test(ns, pid_filter_takes_namespace_pids)
 	struct json_object *edge, *report;
 	int64_t ns_src, n;
 
+	/* sleep must outlive ipctrace's start-up, which waits for an earlier detach */
+	harness_wait_detached();
 	run_in_pid_ns(&r, "sleep 1.5 & S=$!; echo \"sleep=$S\" >&2; "
 			  "./ipctrace -f json -d 3 -p $S; wait");
 	report = line_with(r.out_text, "\"type\":\"report\"", true);

@@ -8,15 +8,18 @@
 #include "core/mech.h"
 #include "core/model.h"
 #include "kernel/abi.h"
+#include "mech/futex.h"
 #include "mech/mq.h"
 #include "mech/sem.h"
 #include "mech/shm.h"
 #include "mech/signal.h"
 #include "mech/sock.h"
+#include "mech/wake.h"
 
 /* An edge's extension, as its mechanism's module lays it out. */
 #define SIGX(s, e) ((const struct sig_ext *)edge_ext((s), (e)))
 #define SEMX(s, e) ((const struct sem_ext *)edge_ext((s), (e)))
+#define FUTX(s, e) ((const struct futex_ext *)edge_ext((s), (e)))
 #define SHMX(s, e) ((const struct shm_ext *)edge_ext((s), (e)))
 #define MQX(s, e) ((const struct mq_ext *)edge_ext((s), (e)))
 #define SOCKX(s, e) ((const struct sock_ext *)edge_ext((s), (e)))

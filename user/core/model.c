@@ -506,8 +506,16 @@ static void fill_end(const struct model *m, struct edge_end *end, uint32_t pid,
  * /proc/PID/fd shows "pipe:[8425]".  A name too long for the edge keeps its
  * tail: the leaf names the object.
  */
-static void object_name(const struct model *m, int mech, uint64_t a, uint64_t b,
-			char *buf, size_t len)
+bool model_object_named(const struct model *m, int mech, uint64_t a, uint64_t b)
+{
+	uint64_t key[3] = { (uint64_t)mech, a, b };
+	long i = ktab_find(&m->objs, key);
+
+	return i >= 0 && ((const struct obj_ent *)ktab_at(&m->objs, i))->name;
+}
+
+void model_object_name(const struct model *m, int mech, uint64_t a, uint64_t b,
+		       char *buf, size_t len)
 {
 	uint64_t key[3] = { (uint64_t)mech, a, b };
 	long i = ktab_find(&m->objs, key);
@@ -543,7 +551,7 @@ int edge_sink_add(struct edge_sink *out, const struct edge *e, const char *src_c
 	fill_end(out->m, &w->src, e->src.pid, e->src.start_ns, src_comm);
 	fill_end(out->m, &w->dst, e->dst.pid, e->dst.start_ns, dst_comm);
 	if (!w->object[0])
-		object_name(out->m, e->mech, e->key_a, e->key_b, w->object, sizeof(w->object));
+		model_object_name(out->m, e->mech, e->key_a, e->key_b, w->object, sizeof(w->object));
 	w->ext_off = w->ext_len = 0;
 	if (edge_sink_ext(out, w, ext, ext_len)) {
 		out->n--;
@@ -597,7 +605,7 @@ static int join_object(struct model *m, const struct obj_ent *o, const struct id
 		total_rx += ((struct ep_ent *)ktab_at(&m->eps, R->v[j]))->bytes;
 	if (S->n > 1 && R->n > 1 && total_rx == 0)
 		return 0; /* N:M with nothing delivered: no proportion to split by */
-	object_name(m, mech, o->key[1], o->key[2], name, sizeof(name));
+	model_object_name(m, mech, o->key[1], o->key[2], name, sizeof(name));
 
 	for (size_t i = 0; i < S->n; i++) {
 		const struct ep_ent *s = ktab_at(&m->eps, S->v[i]);

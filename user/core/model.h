@@ -90,6 +90,11 @@ size_t model_idle_endpoints(const struct model *m, uint64_t idle_before, struct 
 /* Display name of an object, e.g. the FIFO's path.  Copied; NULL: the default name. */
 void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 			   const char *name);
+/* The name an object is shown by: its recorded name, else its module's or the default. */
+void model_object_name(const struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
+		       char *buf, size_t len);
+/* Whether a name was recorded for the object (model_set_object_name()). */
+bool model_object_named(const struct model *m, int mech, uint64_t obj_a, uint64_t obj_b);
 
 /*
  * "Now" (CLOCK_MONOTONIC ns): for periods still open at the next snapshot,

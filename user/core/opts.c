@@ -23,7 +23,7 @@ static const char usage[] =
 "  -d, --duration SEC   stop after SEC seconds\n"
 "  -p, --pid PID        only IPC where PID is one end (repeatable, or a comma list)\n"
 "  -c, --comm NAME      only IPC where a process named NAME is one end (repeatable)\n"
-"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,signal or all\n"
+"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,futex,signal or all\n"
 "                       (default: all)\n"
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
 "      --full           every report carries all edges (default: interval reports\n"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mech.h"
+#include "mech/futex.h"
 #include "mech/mq.h"
 #include "mech/pipe.h"
 #include "mech/proc.h"
@@ -21,6 +22,7 @@ const struct mech_ops *const mech_modules[] = {
 	&mech_mq,     /* mq, msg */
 	&mech_shm,    /* shm */
 	&mech_sem,    /* sem (SysV and POSIX) */
+	&mech_futex,  /* futex (shared futex words) */
 	&mech_signal, /* signal */
 	&mech_proc,   /* process lifecycle: no edges of its own */
 };

@@ -13,28 +13,15 @@
 #include <bpf/libbpf.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
-#include "core/ktab.h"
-#include "kernel/bpfmap.h"
 #include "kernel/elfsym.h"
 #include "kernel/features.h"
 #include "kernel/kif.h"
 #include "mech/sem.h"
+#include "mech/wake.h"
 #include "output/fmt.h"
 
-_Static_assert(sizeof(struct wake_key) == 48, "wake_key layout");
-_Static_assert(sizeof(struct wake_val) == 16 + IPC_COMM_LEN, "wake_val layout");
-
-struct wake {
-	uint64_t key[7];      /* mech, obj_a, obj_b, waker pid, start, wakee pid, start */
-	uint64_t wakes, blocked_ns;
-	uint64_t claimed;     /* generation of the snapshot that put it on an edge */
-	uint64_t last_ns;     /* the model's clock when it last changed */
-	char comm[MODEL_COMM_LEN + 1];
-};
-
 struct sem_state {
-	struct ktab wakes;
-	uint64_t gen;
+	struct wake_table wakes;
 };
 
 static void *sem_state_new(void)
@@ -42,7 +29,7 @@ static void *sem_state_new(void)
 	struct sem_state *s = calloc(1, sizeof(*s));
 
 	if (s)
-		ktab_init(&s->wakes, sizeof(struct wake), 7);
+		wake_table_init(&s->wakes);
 	return s;
 }
 
@@ -50,71 +37,29 @@ static void sem_state_free(void *st)
 {
 	struct sem_state *s = st;
 
-	ktab_free(&s->wakes);
+	wake_table_free(&s->wakes);
 	free(s);
 }
 
 void sem_update_wake(struct model *m, const struct wake_obs *o)
 {
 	struct sem_state *s = model_mech_state(m, &mech_sem);
-	uint64_t key[7] = { (uint64_t)o->mech, o->obj_a, o->obj_b, o->waker.pid,
-			    o->waker.start_ns, o->wakee.pid, o->wakee.start_ns };
-	long i = ktab_get(&s->wakes, key, NULL);
-	struct wake *w;
 
-	if (i < 0) {
-		model_count_dropped(m);
-		return;
-	}
-	w = ktab_at(&s->wakes, i);
-	if (w->wakes != o->wakes || !w->last_ns)
-		w->last_ns = model_clock(m) ? model_clock(m) : 1;
-	w->wakes = o->wakes;
-	w->blocked_ns = o->blocked_ns;
-	model_copy_comm(w->comm, o->wakee_comm);
+	wake_table_update(&s->wakes, m, o);
 }
 
 /* ---- the maps ---- */
 
-static void on_wake(const void *k, const void *v, void *m)
-{
-	const struct wake_key *key = k;
-	const struct wake_val *val = v;
-	struct wake_obs o = {
-		.mech = key->mech,
-		.waker = { key->waker_tgid, key->waker_start_ns },
-		.wakee = { key->wakee_tgid, key->wakee_start_ns },
-		.obj_a = key->obj_a, .obj_b = key->obj_b,
-		.wakes = val->wakes, .blocked_ns = val->blocked_ns,
-	};
-	size_t n = strnlen(val->wakee_comm, IPC_COMM_LEN);
-
-	memcpy(o.wakee_comm, val->wakee_comm, n);
-	o.wakee_comm[n] = '\0';
-	sem_update_wake(m, &o);
-}
-
 static void sem_read(struct collector *c, struct kif *k, struct model *m)
 {
-	struct wake_val val;
+	struct sem_state *s = model_mech_state(m, &mech_sem);
 
-	bpfmap_walk(kif_map_fd(k, "sem_wakes"), sizeof(struct wake_key), &val, on_wake, m);
-}
-
-/*
- * The wakee counts the wake-up when its wait returns, possibly after the
- * waker is gone: only the wakee's end says no more will come.
- */
-static bool wake_reaped(const void *k, void *c)
-{
-	const struct wake_key *key = k;
-
-	return collector_is_reaped(c, key->wakee_tgid, key->wakee_start_ns);
+	wake_table_read(&s->wakes, k, "sem_wakes", m);
 }
 
 static void sem_reap(struct collector *c, struct kif *k)
 {
-	bpfmap_delete_if(kif_map_fd(k, "sem_wakes"), sizeof(struct wake_key), wake_reaped, c);
+	wake_table_reap(c, k, "sem_wakes");
 }
 
 /* ---- the C library's semaphores: uprobes ---- */
@@ -225,75 +170,55 @@ static void sem_check_line(struct kif *k, FILE *out)
 
 static void sem_begin(void *st)
 {
-	((struct sem_state *)st)->gen++;
+	wake_table_begin(&((struct sem_state *)st)->wakes);
 }
 
 /* A post -> wait edge: its counts, and the wake-ups between the same ends, claimed. */
 static int sem_join(void *st, const struct join_info *ji, struct edge *e, struct edge_sink *out)
 {
 	struct sem_state *s = st;
-	uint64_t key[7] = { (uint64_t)e->mech, e->key_a, e->key_b, e->src.pid, e->src.start_ns,
-			    e->dst.pid, e->dst.start_ns };
-	long i = ktab_find(&s->wakes, key);
+	const struct wake *w = wake_table_claim(&s->wakes, e);
 	struct sem_ext x = { .posts = ji->src->ops, .waits = ji->dst->ops };
 
-	if (i >= 0) {
-		struct wake *w = ktab_at(&s->wakes, i);
-
+	if (w) {
 		x.wakes = w->wakes;
 		x.wake_blocked_ns = w->blocked_ns;
-		w->claimed = s->gen;
 	}
 	return edge_sink_ext(out, e, &x, sizeof(x));
 }
 
 /*
- * A wake-up no post -> wait edge carries: the waker woke the wakee without
- * a counted post (semctl SETVAL/SETALL, a decrement that let a
- * wait-for-zero through).  Its own edge, msgs 0.
+ * The wake-ups no post -> wait edge claimed (all: want_all), or those of
+ * them that fold (fold_before), each an edge of its own, msgs 0: the waker
+ * woke the wakee without a counted post (semctl SETVAL/SETALL, a decrement
+ * that let a wait-for-zero through).
  */
-static int sem_edges(void *st, const struct model *m, struct edge_sink *out)
+static int unclaimed_edges(const struct sem_state *s, const struct model *m, bool want_all,
+			   uint64_t fold_before, struct edge_sink *out)
 {
-	const struct sem_state *s = st;
-
-	for (size_t i = 0; i < s->wakes.n; i++) {
-		const struct wake *w = ktab_at(&s->wakes, i);
+	for (size_t i = 0; i < s->wakes.t.n; i++) {
+		const struct wake *w = ktab_at(&s->wakes.t, i);
 		struct edge e = { .exact = true };
 		struct sem_ext x = { .wakes = w->wakes, .wake_blocked_ns = w->blocked_ns };
 
-		if (w->claimed == s->gen || !w->wakes)
+		/* a claimed one's counts are on its post -> wait edge */
+		if (w->claimed == s->wakes.gen || !w->wakes)
 			continue;
-		e.mech = (int)w->key[0];
-		e.key_a = w->key[1];
-		e.key_b = w->key[2];
-		e.src.pid = w->key[3];
-		e.src.start_ns = w->key[4];
-		e.dst.pid = w->key[5];
-		e.dst.start_ns = w->key[6];
+		if (!want_all && !wake_foldable(w, m, fold_before))
+			continue;
+		wake_edge(w, &e);
 		if (edge_sink_add(out, &e, "", w->comm, &x, sizeof(x)))
 			return -1;
 	}
 	return 0;
 }
 
+static int sem_edges(void *st, const struct model *m, struct edge_sink *out)
+{
+	return unclaimed_edges(st, m, true, 0, out);
+}
+
 /* ---- retention ---- */
-
-struct fold_walk {
-	const struct model *m;
-	uint64_t idle_before;
-};
-
-static bool wake_foldable(const struct wake *w, const struct fold_walk *f)
-{
-	return w->last_ns <= f->idle_before &&
-	       (model_proc_gone(f->m, (struct proc_ref){ w->key[3], w->key[4] }) ||
-		model_proc_gone(f->m, (struct proc_ref){ w->key[5], w->key[6] }));
-}
-
-static bool drop_wake(const void *entry, void *arg)
-{
-	return wake_foldable(entry, arg);
-}
 
 /*
  * Wake-ups between a gone process and another fold once idle; the post ->
@@ -302,38 +227,16 @@ static bool drop_wake(const void *entry, void *arg)
 static int sem_fold(void *st, const struct model *m, uint64_t idle_before, struct edge_sink *out)
 {
 	struct sem_state *s = st;
-	struct fold_walk f = { m, idle_before };
 
-	for (size_t i = 0; i < s->wakes.n; i++) {
-		const struct wake *w = ktab_at(&s->wakes, i);
-		struct edge e = { .exact = true };
-		struct sem_ext x = { .wakes = w->wakes, .wake_blocked_ns = w->blocked_ns };
-
-		/* a claimed one's counts are on its post -> wait edge */
-		if (!wake_foldable(w, &f) || w->claimed == s->gen)
-			continue;
-		e.mech = (int)w->key[0];
-		e.key_a = w->key[1];
-		e.key_b = w->key[2];
-		e.src = (struct edge_end){ .pid = w->key[3], .start_ns = w->key[4] };
-		e.dst = (struct edge_end){ .pid = w->key[5], .start_ns = w->key[6] };
-		if (edge_sink_add(out, &e, "", w->comm, &x, sizeof(x)))
-			return -1;
-	}
-	ktab_remove_if(&s->wakes, drop_wake, &f);
+	if (unclaimed_edges(s, m, false, idle_before, out))
+		return -1;
+	wake_table_drop_folded(&s->wakes, m, idle_before);
 	return 0;
 }
 
 static void sem_procs_in_use(void *st, void (*use)(void *ctx, struct proc_ref p), void *ctx)
 {
-	struct sem_state *s = st;
-
-	for (size_t i = 0; i < s->wakes.n; i++) {
-		const struct wake *w = ktab_at(&s->wakes, i);
-
-		use(ctx, (struct proc_ref){ w->key[3], w->key[4] });
-		use(ctx, (struct proc_ref){ w->key[5], w->key[6] });
-	}
+	wake_table_procs(&((struct sem_state *)st)->wakes, use, ctx);
 }
 
 /* "sem:SEMID[NUM]" for SysV, "psem:[INO+OFF]" for a POSIX semaphore in a shared page. */

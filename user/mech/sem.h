@@ -15,15 +15,8 @@
 
 extern const struct mech_ops mech_sem;
 
-/* Cumulative wake-ups of one wakee by one waker on one semaphore. */
-struct wake_obs {
-	int mech;
-	struct proc_ref waker, wakee;
-	uint64_t obj_a, obj_b;
-	uint64_t wakes, blocked_ns;
-	char wakee_comm[MODEL_COMM_LEN + 1];
-};
-/* Replace the previous values for the same key. */
+/* Replace the previous values for the same key (struct wake_obs: mech/wake.h). */
+struct wake_obs;
 void sem_update_wake(struct model *m, const struct wake_obs *o);
 
 /* A sem edge's extension. */
