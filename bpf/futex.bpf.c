@@ -12,15 +12,20 @@
  * is dropped once its mapping is seen.
  *
  * Who woke whom comes from sched_waking, in the waker's context, as for
- * semaphores: when the waker is inside a wake call (WAKE, WAKE_BITSET,
- * WAKE_OP, REQUEUE, CMP_REQUEUE, UNLOCK_PI, CMP_REQUEUE_PI, futex_wake,
- * futex_requeue) on the word the wakee waits on (WAIT, WAIT_BITSET,
- * LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI, futex_wait, futex_waitv), the wakee's
- * stash names the waker; the wake is counted when the wait returns 0.  A
- * waiter requeued to another word is matched through futex_requeued.  A
- * robust lock's owner that dies wakes a waiter from do_exit(), outside any
- * futex call: a waking task that is exiting is taken as such an owner, and
- * the wake counts as owner_died when the word says FUTEX_OWNER_DIED.
+ * semaphores: a wake-up inside a wake call (WAKE, WAKE_BITSET, WAKE_OP,
+ * REQUEUE, CMP_REQUEUE, UNLOCK_PI, CMP_REQUEUE_PI, futex_wake,
+ * futex_requeue) of a task of another process leaves the waker and its
+ * words in futex_woken, under the wakee's tid.  When the wakee's wait
+ * (WAIT, WAIT_BITSET, LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI, futex_wait,
+ * futex_waitv) returns 0, it takes that record if it was left during the
+ * wait and names a word it waited on: a wake-up counted.  A waiter requeued
+ * to another word is matched through futex_requeued.  A robust lock's owner
+ * that dies wakes a waiter from do_exit(), outside any futex call: a waking
+ * task that is exiting is taken as such an owner, and the wake counts as
+ * owner_died when the word says FUTEX_OWNER_DIED.
+ *
+ * Each call costs its thread a stash: task storage where the kernel allows
+ * it (no hashing, no delete), else an LRU hash by tid.
  *
  * Uncontended lock and unlock never enter the kernel: not seen, not counted.
  */
@@ -64,30 +69,55 @@ enum fx_call {
 };
 
 struct futex_stash {
-	__u64 ts;
+	__u64 ts;              /* the call's start; 0: no call in progress */
 	__u64 start_ns;
 	__u64 a[FX_KEYS];
 	__u64 b[FX_KEYS];
 	__u64 uaddr;           /* a wait's word, read back at its end (robust) */
-	__u64 woke_a;          /* the word the waker woke (a requeued wait's target) */
-	__u64 woke_b;
-	__u64 waker_start_ns;
-	__u32 waker_tgid;      /* 0 until a waker is seen */
 	__u32 tgid;
 	__u8 call;             /* enum fx_call */
 	__u8 nkeys;            /* a[]/b[] filled */
 	__u8 wake_keys;        /* the first wake_keys of them had a wake call */
-	__u8 dying_waker;      /* the waker was exiting: a robust lock's owner */
-	__u8 pad[4];
+	__u8 pad;
 };
 
-/* LRU: a thread killed inside a call never reaches its exit. */
+/*
+ * The futex call in progress, per thread: task storage (fast_task), else an
+ * LRU hash by tid (a thread killed mid-call never reaches its exit).  The
+ * loader turns the unused one into a 1-entry array.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct futex_stash);
+} futex_tstash SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct futex_stash);
 } futex_stash SEC(".maps");
+
+/* Who woke a thread of another process, from inside which call: by the wakee's tid. */
+struct futex_woken {
+	__u64 ts;              /* when: a record older than the wait is stale */
+	__u64 waker_start_ns;
+	__u64 a[2];
+	__u64 b[2];
+	__u32 waker_tgid;
+	__u8 nkeys;
+	__u8 dying;            /* the waker was exiting: a robust lock's owner */
+	__u8 pad[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct futex_woken);
+} futex_woken SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -202,26 +232,53 @@ static __always_inline struct futex_stash *futex_begin(__u64 id, __u8 call)
 		if (sem && (sem->call == SEMC_PPOST || sem->call == SEMC_PWAIT))
 			return NULL;
 	}
-	if (bpf_map_update_elem(&futex_stash, &tid, &futex_stash_zero, BPF_ANY)) {
+	if (fast_task) {
+		st = bpf_task_storage_get(&futex_tstash, bpf_get_current_task_btf(), 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	} else {
+		st = NULL;
+		if (!bpf_map_update_elem(&futex_stash, &tid, &futex_stash_zero, BPF_ANY))
+			st = bpf_map_lookup_elem(&futex_stash, &tid);
+	}
+	if (!st) {
 		stat_inc(STAT_STASH_FULL);
 		return NULL;
 	}
-	st = bpf_map_lookup_elem(&futex_stash, &tid);
-	if (!st)
-		return NULL;
+	st->ts = 0;
+	st->nkeys = 0;
+	st->wake_keys = 0;
 	st->call = call;
 	st->tgid = id >> 32;
 	st->start_ns = current_start_ns();
 	return st;
 }
 
+/* The current thread's call in progress, or NULL. */
+static __always_inline struct futex_stash *futex_current(__u32 tid)
+{
+	struct futex_stash *st;
+
+	if (fast_task)
+		st = bpf_task_storage_get(&futex_tstash, bpf_get_current_task_btf(), 0, 0);
+	else
+		st = bpf_map_lookup_elem(&futex_stash, &tid);
+	return st && st->ts ? st : NULL;
+}
+
+/* The call is over (or not traced). */
+static __always_inline void futex_done(__u32 tid, struct futex_stash *st)
+{
+	if (fast_task)
+		st->ts = 0; /* the storage lives as long as the thread */
+	else
+		bpf_map_delete_elem(&futex_stash, &tid);
+}
+
 /* Words known: start the clock and let sched_waking see the call; or drop it. */
 static __always_inline int futex_arm(__u64 id, struct futex_stash *st)
 {
-	__u32 tid = (__u32)id;
-
 	if (!st->nkeys) {
-		bpf_map_delete_elem(&futex_stash, &tid);
+		futex_done((__u32)id, st);
 		return 0;
 	}
 	st->ts = bpf_ktime_get_ns();
@@ -252,17 +309,18 @@ static __always_inline struct futex_ep_val *futex_ep(const struct futex_stash *s
 	return v;
 }
 
-/* One wait of mine that st's waker ended; I am current. */
-static __always_inline void futex_wake_account(const struct futex_stash *st, __u64 dt,
-					       bool owner_died)
+/* One wait of mine on word (a, b) that r's waker ended; I am current. */
+static __always_inline void futex_wake_account(const struct futex_stash *st,
+					       const struct futex_woken *r, __u64 a, __u64 b,
+					       __u64 dt, bool owner_died)
 {
 	struct wake_key k = {
-		.waker_tgid = st->waker_tgid,
+		.waker_tgid = r->waker_tgid,
 		.wakee_tgid = st->tgid,
-		.waker_start_ns = st->waker_start_ns,
+		.waker_start_ns = r->waker_start_ns,
 		.wakee_start_ns = st->start_ns,
-		.obj_a = st->woke_a,
-		.obj_b = st->woke_b,
+		.obj_a = a,
+		.obj_b = b,
 		.mech = MECH_FUTEX,
 	};
 	struct wake_val *v = bpf_map_lookup_elem(&futex_wakes, &k);
@@ -284,16 +342,57 @@ static __always_inline void futex_wake_account(const struct futex_stash *st, __u
 		__sync_fetch_and_add(&v->owner_died, 1);
 }
 
+/*
+ * Did r's waker wake a word st waits on?  The word in *wa, *wb: the
+ * waker's, which for a requeued wait is the target it was moved to.
+ */
+static __always_inline bool futex_match(const struct futex_stash *st,
+					const struct futex_woken *r, __u64 *wa, __u64 *wb)
+{
+	struct obj_key from, *to;
+
+	for (int i = 0; i < FX_KEYS; i++) {
+		if (i >= st->nkeys)
+			break;
+		for (int j = 0; j < 2; j++) {
+			if (j >= r->nkeys)
+				break;
+			if (st->a[i] == r->a[j] && st->b[i] == r->b[j]) {
+				*wa = r->a[j];
+				*wb = r->b[j];
+				return true;
+			}
+		}
+	}
+	/* requeued: still in its call on its first word, queued on another */
+	from.obj_a = st->a[0];
+	from.obj_b = st->b[0];
+	to = bpf_map_lookup_elem(&futex_requeued, &from);
+	if (!to)
+		return false;
+	for (int j = 0; j < 2; j++) {
+		if (j >= r->nkeys)
+			break;
+		if (to->obj_a == r->a[j] && to->obj_b == r->b[j]) {
+			*wa = r->a[j];
+			*wb = r->b[j];
+			return true;
+		}
+	}
+	return false;
+}
+
 static __always_inline int futex_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct futex_stash *st = bpf_map_lookup_elem(&futex_stash, &tid);
+	struct futex_stash *st = futex_current(tid);
+	struct futex_woken *r = NULL;
 	struct futex_ep_val *v;
-	bool blocked, woken;
-	__u64 dt;
+	__u64 dt, wa = 0, wb = 0;
+	bool blocked, woken = false, died = false;
 	__u32 word = 0;
 
-	if (!st || !st->ts)
+	if (!st)
 		return 0;
 	dt = bpf_ktime_get_ns() - st->ts;
 	if (st->call == FX_WAKE) {
@@ -307,29 +406,41 @@ static __always_inline int futex_exit(long ret)
 			if (v)
 				__sync_fetch_and_add(&v->wake_calls, 1);
 		}
-		bpf_map_delete_elem(&futex_stash, &tid);
+		futex_done(tid, st);
 		return 0;
 	}
 	if (futex_waiting)
 		__sync_fetch_and_add(&futex_waiting, -1);
-	woken = ret == 0 && st->waker_tgid;
+	/* a wake-up of this thread since its wait began, from another process */
+	r = bpf_map_lookup_elem(&futex_woken, &tid);
+	if (r) {
+		if (ret == 0 && r->ts >= st->ts) {
+			if (r->dying) {
+				wa = st->a[0];
+				wb = st->b[0];
+				woken = true;
+				bpf_probe_read_user(&word, sizeof(word), (void *)st->uaddr);
+				died = word & FUTEX_OWNER_DIED;
+			} else {
+				woken = futex_match(st, r, &wa, &wb);
+			}
+		}
+		if (woken)
+			futex_wake_account(st, r, wa, wb, dt, died);
+		bpf_map_delete_elem(&futex_woken, &tid);
+	}
 	/* EAGAIN (the word had changed) and the like never slept */
 	blocked = woken || ret == -ETIMEDOUT || ret == -EINTR || ret == -ERESTARTSYS ||
 		  ret == -ERESTART_RESTARTBLOCK || (ret == 0 && st->call == FX_WAIT);
 	if (blocked) {
 		/* the word woken on, or the first waited on */
-		v = woken ? futex_ep(st, st->woke_a, st->woke_b) : futex_ep(st, st->a[0], st->b[0]);
+		v = woken ? futex_ep(st, wa, wb) : futex_ep(st, st->a[0], st->b[0]);
 		if (v) {
 			__sync_fetch_and_add(&v->waits, 1);
 			__sync_fetch_and_add(&v->wait_ns, dt);
 		}
 	}
-	if (woken) {
-		if (st->dying_waker)
-			bpf_probe_read_user(&word, sizeof(word), (void *)st->uaddr);
-		futex_wake_account(st, dt, st->dying_waker && (word & FUTEX_OWNER_DIED));
-	}
-	bpf_map_delete_elem(&futex_stash, &tid);
+	futex_done(tid, st);
 	return 0;
 }
 
@@ -535,60 +646,25 @@ int futex_exit_requeue2(struct trace_event_raw_sys_exit *ctx)
 	return futex_exit(ctx->ret);
 }
 
-/* Does waker w wake a word wakee s waits on?  Sets s's woke_a/woke_b. */
-static __always_inline bool futex_match(struct futex_stash *s, const struct futex_stash *w)
-{
-	struct obj_key from, *to;
-
-	for (int i = 0; i < FX_KEYS; i++) {
-		if (i >= s->nkeys)
-			break;
-		for (int j = 0; j < 2; j++) {
-			if (j >= w->nkeys)
-				break;
-			if (s->a[i] == w->a[j] && s->b[i] == w->b[j]) {
-				s->woke_a = w->a[j];
-				s->woke_b = w->b[j];
-				return true;
-			}
-		}
-	}
-	/* requeued: still waiting on its first word, now queued on another */
-	from.obj_a = s->a[0];
-	from.obj_b = s->b[0];
-	to = bpf_map_lookup_elem(&futex_requeued, &from);
-	if (!to)
-		return false;
-	for (int j = 0; j < 2; j++) {
-		if (j >= w->nkeys)
-			break;
-		if (to->obj_a == w->a[j] && to->obj_b == w->b[j]) {
-			s->woke_a = w->a[j];
-			s->woke_b = w->b[j];
-			return true;
-		}
-	}
-	return false;
-}
-
 /*
  * sched_waking(struct task_struct *p), in the waker's context.  Two loads
- * for every wake-up of the machine; a lookup while some thread is inside a
- * wake call; the exiting check while some thread waits.
+ * for every wake-up of the machine; a stash lookup while some thread is
+ * inside a wake call; the exiting check while some thread waits.  What it
+ * leaves is checked by the wakee when its wait returns.
  */
 SEC("raw_tracepoint/sched_waking")
 int futex_waking(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	struct futex_stash *w = NULL, *s;
-	__u32 tid = (__u32)id, wtid;
-	bool dying = false;
+	struct futex_woken r = {};
+	struct futex_stash *w = NULL;
+	__u32 wtid;
 
 	if (bench_noop || (!futex_posting && !futex_waiting))
 		return 0;
 	if (futex_posting) {
-		w = bpf_map_lookup_elem(&futex_stash, &tid);
+		w = futex_current((__u32)id);
 		if (w && w->call != FX_WAKE)
 			w = NULL;
 	}
@@ -598,25 +674,23 @@ int futex_waking(struct bpf_raw_tracepoint_args *ctx)
 		/* a robust lock's owner dying wakes a waiter from do_exit() */
 		if (!futex_waiting || !(BPF_CORE_READ(cur, flags) & PF_EXITING))
 			return 0;
-		dying = true;
+		r.dying = 1;
+		r.waker_start_ns = current_start_ns();
+	} else {
+		r.waker_start_ns = w->start_ns;
+		r.a[0] = w->a[0];
+		r.b[0] = w->b[0];
+		r.a[1] = w->a[1];
+		r.b[1] = w->b[1];
+		r.nkeys = w->nkeys < 2 ? w->nkeys : 2;
 	}
-	wtid = BPF_CORE_READ(p, pid);
-	s = bpf_map_lookup_elem(&futex_stash, &wtid);
 	/* a thread of the same process is not IPC */
-	if (!s || s->call == FX_WAKE || !s->nkeys || s->tgid == id >> 32)
+	if (BPF_CORE_READ(p, tgid) == id >> 32)
 		return 0;
-	if (dying) {
-		s->woke_a = s->a[0];
-		s->woke_b = s->b[0];
-		s->waker_tgid = id >> 32;
-		s->waker_start_ns = current_start_ns();
-		s->dying_waker = 1;
-		return 0;
-	}
-	if (!futex_match(s, w))
-		return 0;
-	s->waker_tgid = w->tgid;
-	s->waker_start_ns = w->start_ns;
+	wtid = BPF_CORE_READ(p, pid);
+	r.waker_tgid = id >> 32;
+	r.ts = bpf_ktime_get_ns();
+	bpf_map_update_elem(&futex_woken, &wtid, &r, BPF_ANY);
 	return 0;
 }
 

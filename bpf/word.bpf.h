@@ -74,7 +74,8 @@ struct {
 /*
  * The shared key of the word at addr in the current process; false for
  * private memory, or when it cannot be known (counted in STAT_VMA_BUSY).
- * k->file is set only when the mapping was read now, not from the cache.
+ * k->file is left set only when this address of this process is new (or
+ * now maps something else): what the caller records once per address.
  */
 static __always_inline bool word_key_of(__u64 addr, __u64 start_ns, struct word_key *k)
 {
@@ -109,6 +110,8 @@ static __always_inline bool word_key_of(__u64 addr, __u64 start_ns, struct word_
 		cv.obj_b = k->obj_b;
 		cv.found = k->found;
 		bpf_map_update_elem(&word_cache, &ck, &cv, BPF_ANY);
+	} else {
+		k->file = NULL; /* known: nothing to record */
 	}
 	return k->found;
 }

@@ -363,9 +363,13 @@ static const struct mech_kind futex_kinds[] = {
 	{ 0 },
 };
 
-/* Per-process counters: as large as --map-entries asks. */
+/*
+ * Per-process counters: as large as --map-entries asks.  One stash per
+ * thread: task storage where the kernel has it, else an LRU map.
+ */
 static void futex_configure(struct kif *k, bool fast)
 {
+	kif_map_shrink(k, fast ? "futex_stash" : "futex_tstash");
 	kif_map_resize(k, "futex_eps");
 	kif_map_resize(k, "futex_wakes");
 }
