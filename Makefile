@@ -12,6 +12,38 @@ ifeq ($(wildcard $(VMLINUX_DIR)/vmlinux.h),)
 $(error no vmlinux.h for architecture '$(ARCH)': generate $(VMLINUX_DIR)/vmlinux.h, see vmlinux/README.md)
 endif
 
+# Build dependencies, checked before anything is built, so that a missing
+# one is one line saying what to install rather than a compiler error.
+# Goals that build nothing skip it, and so do test and demo: they install
+# what is missing first, then build in a sub-make, which checks.  Debian
+# puts bpftool in /usr/sbin, off a user's PATH: it is looked for there too.
+DEPCHECK_SKIP := clean deps test demo uninstall layers
+ifneq ($(filter-out $(DEPCHECK_SKIP),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(origin BPFTOOL)$(shell command -v $(BPFTOOL)),file)
+BPFTOOL := $(firstword $(wildcard /usr/sbin/bpftool /sbin/bpftool) bpftool)
+endif
+# header:package; graphviz only once -f svg (output/render_svg.c) is built
+DEPCHECK_HEADERS := bpf/bpf_helpers.h:libbpf-dev gelf.h:libelf-dev zlib.h:zlib1g-dev \
+	$(if $(wildcard user/output/render_svg.c),graphviz/gvc.h:libgraphviz-dev)
+# One word per missing dependency, '@' for a space.  The headers are looked
+# up by one preprocessor run (__has_include), which says nothing if it fails.
+DEPCHECK_MISSING := $(shell \
+	command -v $(firstword $(CC)) >/dev/null 2>&1 || echo 'gcc@($(firstword $(CC)))'; \
+	command -v $(firstword $(CLANG)) >/dev/null 2>&1 || echo 'clang'; \
+	command -v $(firstword $(BPFTOOL)) >/dev/null 2>&1 || echo 'bpftool'; \
+	printf '\043if !__has_include(<%s>)\nipctrace_missing %s\n\043endif\n' \
+		$(foreach h,$(DEPCHECK_HEADERS),'$(word 1,$(subst :, ,$(h)))' \
+			'$(word 2,$(subst :, ,$(h)))@($(word 1,$(subst :, ,$(h))))') | \
+		$(CC) $(CPPFLAGS) -E -P -x c - 2>/dev/null | sed -n 's/^ipctrace_missing //p')
+ifneq ($(DEPCHECK_MISSING),)
+depcheck_comma := ,
+depcheck_empty :=
+depcheck_space := $(depcheck_empty) $(depcheck_empty)
+depcheck_many := $(word 2,$(DEPCHECK_MISSING))
+$(error ipctrace: missing build dependenc$(if $(depcheck_many),ies,y): $(subst @, ,$(subst $(depcheck_space),$(depcheck_comma) ,$(strip $(DEPCHECK_MISSING)))); install $(if $(depcheck_many),them,it) with: sudo scripts/install-deps.sh)
+endif
+endif
+
 ifeq ($(V),1)
 Q =
 msg =
@@ -25,7 +57,11 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE
 DEPFLAGS := -MMD -MP
 CPPFLAGS += -I$(OUTPUT) -Ibpf -Iuser
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf -Wall -MMD -MP
-LIBS := -lbpf -lelf -lz -lpthread
+# Graphviz's libraries (libgraphviz-dev) draw -f svg: output/render_svg.c.
+GVC_CFLAGS := $(shell pkg-config --cflags libgvc 2>/dev/null || echo -I/usr/include/graphviz)
+GVC_LIBS := $(shell pkg-config --libs libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
+LIBS := -lbpf -lelf -lz -lpthread $(GVC_LIBS)
+$(OUTPUT)/user/output/render_svg.o: CPPFLAGS += $(GVC_CFLAGS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -122,10 +158,11 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory install-test
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)./scripts/demo.sh
+	$(Q)IPCTRACE_DEMO_SVG=$(OUTPUT)/pipeline.svg ./scripts/demo.sh
 
 bench: all
 	$(Q)./bench/run.sh
@@ -137,5 +174,32 @@ soak: all
 clean:
 	$(call msg,CLEAN)
 	$(Q)rm -rf $(OUTPUT) ipctrace examples/bin
+
+# `make install` (PREFIX=/usr/local; DESTDIR=/staging/dir for packages):
+# the binary, the man page (uncompressed: man reads it as is, packagers
+# compress it), the bash completion.  `make uninstall`, with the same
+# PREFIX and DESTDIR, removes exactly these three files.
+PREFIX ?= /usr/local
+SBINDIR = $(PREFIX)/sbin
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+.PHONY: install uninstall install-test
+
+install: ipctrace
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(MANDIR)/man8' '$(DESTDIR)$(BASHCOMPDIR)'
+	$(Q)$(INSTALL) -m 0755 ipctrace '$(DESTDIR)$(SBINDIR)/ipctrace'
+	$(Q)$(INSTALL) -m 0644 docs/ipctrace.8 '$(DESTDIR)$(MANDIR)/man8/ipctrace.8'
+	$(Q)$(INSTALL) -m 0644 completion/ipctrace '$(DESTDIR)$(BASHCOMPDIR)/ipctrace'
+
+uninstall:
+	$(call msg,REMOVE,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f '$(DESTDIR)$(SBINDIR)/ipctrace' '$(DESTDIR)$(MANDIR)/man8/ipctrace.8' \
+		'$(DESTDIR)$(BASHCOMPDIR)/ipctrace'
+
+# Installs into a temporary DESTDIR and uninstalls again; no root needed.
+install-test: ipctrace
+	$(Q)MAKE='$(MAKE)' ./tests/install/run.sh
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/*/*.d)

@@ -77,9 +77,20 @@ demo "Loopback TCP: a server and 2 clients, each connection by its 4-tuple" \
 demo "The same pipeline as a Graphviz graph" \
 	./ipctrace -f dot -- examples/bin/pipeline -n 2000 -s 100
 
+# The picture is left behind (`make demo` puts it in its build directory),
+# owned by whoever ran sudo, so a browser can open it.
+svg=${IPCTRACE_DEMO_SVG:-.output/pipeline.svg}
+mkdir -p "$(dirname "$svg")"
+demo "And drawn as SVG by Graphviz's library (no 'dot' program needed)" \
+	./ipctrace -f svg -o "$svg" -- examples/bin/pipeline -n 2000 -s 100
+if [ -s "$svg" ]; then
+	[ -n "${SUDO_UID:-}" ] && chown "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$svg"
+	echo "the picture: $(realpath "$svg") (open it in a browser)"
+fi
+
 cat <<'EOF'
 
-To draw it:   sudo ./ipctrace -f dot -- examples/bin/pipeline | dot -Tsvg > pipeline.svg
+To draw it:   sudo ./ipctrace -f svg -o pipeline.svg -- examples/bin/pipeline
 Everything:   sudo ./ipctrace            (system-wide, live table; Ctrl-C for the final report)
 As JSON:      sudo ./ipctrace -f json -o trace.json -- YOUR COMMAND
 EOF

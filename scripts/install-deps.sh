@@ -3,7 +3,12 @@
 # only when something is missing (so it is quick and needs no network then).
 set -euo pipefail
 
-pkgs=(make gcc clang libbpf-dev libelf-dev zlib1g-dev libcriterion-dev libjson-c-dev pkg-config)
+# libgraphviz-dev: -f svg is drawn by Graphviz's libraries (libgvc and its
+# plugins, in libgvc6), not by the `dot` program, so `graphviz` is not needed.
+pkgs=(make gcc clang libbpf-dev libelf-dev zlib1g-dev libcriterion-dev libjson-c-dev pkg-config
+      libgraphviz-dev)
+# groff-base (groff) and man-db (man): make install-test renders the man page.
+pkgs+=(groff-base man-db)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -11,6 +16,12 @@ done
 # bpftool is its own package on Debian; on Ubuntu it comes with linux-tools.
 if ! command -v bpftool >/dev/null 2>&1 && ! [ -x /usr/sbin/bpftool ]; then
 	missing+=(bpftool)
+fi
+# libgvc finds its layout plugins through a file libgvc6's install writes;
+# an install that skipped that step (a trimmed image) has to write it.
+if [ -x /usr/sbin/libgvc6-config-update ] && [ "$(id -u)" -eq 0 ] &&
+   ! compgen -G '/usr/lib/*/graphviz/config*' >/dev/null; then
+	/usr/sbin/libgvc6-config-update -c
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 

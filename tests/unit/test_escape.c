@@ -99,6 +99,10 @@ Test(dot_escape, hostile)
 	got = capture(dot_put_escaped, "\xc3\xa9\xe2\x80\xae");
 	cr_expect_str_eq(got, "\xc3\xa9?", "bidi override must be replaced");
 	free(got);
+	/* Graphviz decodes entities in labels: "&lt;" in a name must stay four characters. */
+	got = capture(dot_put_escaped, "a&lt;b & c");
+	cr_expect_str_eq(got, "a&amp;lt;b &amp; c");
+	free(got);
 }
 
 static void expect_text(const char *in, int width, const char *want)

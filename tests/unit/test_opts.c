@@ -91,6 +91,36 @@ Test(opts, json_has_no_default_interval)
 	done(&p);
 }
 
+/* -f svg: one picture of the final report, written to a file or a pipe. */
+Test(opts, svg_to_a_file_or_a_pipe)
+{
+	struct parsed p = parse(true, "-f", "svg", "-o", "x.svg", NULL), q = parse(false, "-f", "svg",
+										      NULL);
+
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_expect_eq(p.o.format, FMT_SVG);
+	cr_expect_eq(p.o.interval_s, 0);
+	cr_assert_eq(q.ret, 0, "%s", q.err);
+	cr_expect_eq(q.o.format, FMT_SVG);
+	done(&p);
+	done(&q);
+}
+
+Test(opts, svg_refuses_a_terminal_and_intervals)
+{
+	struct parsed p = parse(true, "-f", "svg", NULL);
+
+	expect_one_line_error(&p, "-f svg writes a file: use -o FILE or redirect");
+	done(&p);
+	p = parse(false, "-i", "2", "-f", "svg", "-o", "x.svg", NULL);
+	expect_one_line_error(&p, "it takes no -i");
+	done(&p);
+	/* --check ignores the format */
+	p = parse(true, "-f", "svg", "--check", NULL);
+	cr_expect_eq(p.ret, 0, "%s", p.err);
+	done(&p);
+}
+
 Test(opts, all_options)
 {
 	struct parsed p = parse(false, "--format=dot", "-i", "0.5", "-d", "3", "-p", "12,34", "-p",

@@ -104,6 +104,7 @@ struct run {
 	struct model_filter filter;
 	double t0;
 	int werr; /* errno of the first failed write of a report, 0 while all is well */
+	bool render_failed; /* a report could not be drawn (-f svg: Graphviz failed) */
 };
 
 /* The first write error ends the run; it is told once (EPIPE not at all: the reader left). */
@@ -121,6 +122,7 @@ static void note_write_error(struct run *r, int err)
 static bool report(struct run *r, bool final)
 {
 	struct snapshot *s;
+	char msg[512];
 
 	collector_read(r->coll);
 	s = model_snapshot(r->model, final, final || r->opts.full, now_s() - r->t0, time(NULL),
@@ -135,6 +137,12 @@ static bool report(struct run *r, bool final)
 		break;
 	case FMT_DOT:
 		render_dot(s, r->out.f);
+		break;
+	case FMT_SVG:
+		if (render_svg(s, r->out.f, msg, sizeof(msg))) {
+			fprintf(stderr, "ipctrace: %s\n", msg);
+			r->render_failed = true;
+		}
 		break;
 	default:
 		render_table(s, r->out.f, r->ansi && !final);
@@ -373,7 +381,7 @@ int main(int argc, char **argv)
 		report(&r, true);
 	note_write_error(&r, out_close(&r.out));
 
-	if (r.werr && r.werr != EPIPE)
+	if ((r.werr && r.werr != EPIPE) || r.render_failed)
 		exit_code = 1;
 	else if (child_done)
 		exit_code = child_exit_code(status);

@@ -17,7 +17,8 @@ static const char usage[] =
 "Show which processes talk to which through pipes, FIFOs, signals, message\n"
 "queues, shared memory, semaphores, unix sockets and loopback TCP/UDP.\n"
 "\n"
-"  -f, --format FMT     table (default), json (JSON lines), dot (Graphviz)\n"
+"  -f, --format FMT     table (default), json (JSON lines), dot (Graphviz), svg\n"
+"                       (a picture of the final report, drawn with Graphviz)\n"
 "  -i, --interval SEC   report every SEC seconds (default: 1 for a table on a\n"
 "                       terminal, else only the final report)\n"
 "  -d, --duration SEC   stop after SEC seconds\n"
@@ -172,12 +173,14 @@ static int parse_format(struct opts *o, const char *s, FILE *err)
 		o->format = FMT_JSON;
 	else if (!strcmp(s, "dot"))
 		o->format = FMT_DOT;
+	else if (!strcmp(s, "svg"))
+		o->format = FMT_SVG;
 	else if (!strcmp(s, "events")) {
 		fprintf(err, "ipctrace: format 'events' is not available in this version "
-			"(use table, json or dot)\n");
+			"(use table, json, dot or svg)\n");
 		return -1;
 	} else {
-		fprintf(err, "ipctrace: unknown format '%s' (use table, json or dot)\n", s);
+		fprintf(err, "ipctrace: unknown format '%s' (use table, json, dot or svg)\n", s);
 		return -1;
 	}
 	return 0;
@@ -292,6 +295,20 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 		goto fail;
 	}
 
+	/*
+	 * An SVG file holds one picture: interval reports would be pictures
+	 * glued into a file no viewer opens.  Nor is it for a terminal.
+	 */
+	if (o->format == FMT_SVG && interval_set && !o->check) {
+		fprintf(err, "ipctrace: -f svg draws one picture, of the final report; it takes "
+			"no -i (use -f dot or json for interval reports)\n");
+		goto fail;
+	}
+	if (o->format == FMT_SVG && is_tty && !o->output && !o->check) {
+		fprintf(err, "ipctrace: -f svg writes a file: use -o FILE or redirect standard "
+			"output\n");
+		goto fail;
+	}
 	if (!interval_set && o->format == FMT_TABLE && is_tty && !o->output)
 		o->interval_s = 1.0;
 	return 0;

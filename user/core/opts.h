@@ -11,6 +11,7 @@ enum out_format {
 	FMT_TABLE = 0,
 	FMT_JSON,
 	FMT_DOT,
+	FMT_SVG,   /* one picture of the final report, drawn by libgvc */
 };
 
 #define OPTS_RETENTION_DEFAULT 300.0

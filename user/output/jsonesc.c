@@ -117,6 +117,9 @@ void dot_put_escaped(FILE *f, const char *s)
 		if (cp == '"' || cp == '\\') {
 			fputc('\\', f);
 			fputc(cp, f);
+		} else if (cp == '&') {
+			/* Graphviz reads "&lt;" in a label as '<': a name holding one must stay itself */
+			fputs("&amp;", f);
 		} else if (is_unsafe_display(cp)) {
 			fputc('?', f);
 		} else {

@@ -26,7 +26,9 @@ void json_put_string(FILE *f, const char *s);
  * Write the body of a Graphviz quoted string (no quotes), so a caller can
  * compose a label from several pieces: '"' and '\\' are escaped, control
  * bytes, invalid UTF-8 and bidi overrides become '?'.  No backslash
- * sequence of the input survives, so the input cannot inject "\n" or "\N".
+ * sequence of the input survives, so the input cannot inject "\n" or "\N";
+ * '&' is written "&amp;", since Graphviz decodes HTML entities in labels
+ * (a name "a&lt;b" must not be drawn "a<b").
  */
 void dot_put_escaped(FILE *f, const char *s);
 /* The same, with the surrounding quotes. */

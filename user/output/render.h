@@ -24,6 +24,15 @@ void render_table(const struct snapshot *s, FILE *f, bool ansi);
 void render_dot(const struct snapshot *s, FILE *f);
 
 /*
+ * That digraph as an SVG picture, laid out and drawn by Graphviz's own
+ * library (libgvc, the "dot" layout; no `dot` program is run) and written
+ * to f in one piece.  Returns 0, or -1 with nothing written and a
+ * one-line reason in msg (Graphviz's own error, with the fix when its
+ * plugins are not configured).
+ */
+int render_svg(const struct snapshot *s, FILE *f, char *msg, size_t len);
+
+/*
  * One line for stderr at the end of a run that lost anything (events
  * dropped, maps full), saying how much and what to do; nothing otherwise.
  */
