@@ -24,6 +24,7 @@ BPFTOOL := $(firstword $(wildcard /usr/sbin/bpftool /sbin/bpftool) bpftool)
 endif
 # header:package; graphviz only once -f svg (output/render_svg.c) is built
 DEPCHECK_HEADERS := bpf/bpf_helpers.h:libbpf-dev gelf.h:libelf-dev zlib.h:zlib1g-dev \
+	microhttpd.h:libmicrohttpd-dev \
 	$(if $(wildcard user/output/render_svg.c),graphviz/gvc.h:libgraphviz-dev)
 # One word per missing dependency, '@' for a space.  The headers are looked
 # up by one preprocessor run (__has_include), which says nothing if it fails.
@@ -60,7 +61,12 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf 
 # Graphviz's libraries (libgraphviz-dev) draw -f svg: output/render_svg.c.
 GVC_CFLAGS := $(shell pkg-config --cflags libgvc 2>/dev/null || echo -I/usr/include/graphviz)
 GVC_LIBS := $(shell pkg-config --libs libgvc 2>/dev/null || echo -lgvc -lcgraph -lcdt)
-LIBS := -lbpf -lelf -lz -lpthread $(GVC_LIBS)
+# libmicrohttpd (libmicrohttpd-dev) serves --prometheus: core/promsrv.c.
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+LIBS := -lbpf -lelf -lz -lpthread $(GVC_LIBS) $(MHD_LIBS)
+# ipctrace_build_info's version label: git describe at build time.
+IPCTRACE_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(OUTPUT)/user/core/main.o: CPPFLAGS += -DIPCTRACE_VERSION='"$(IPCTRACE_VERSION)"'
 $(OUTPUT)/user/output/render_svg.o: CPPFLAGS += $(GVC_CFLAGS)
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)

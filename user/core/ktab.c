@@ -138,3 +138,12 @@ size_t ktab_remove_marked(struct ktab *t, const bool *gone)
 
 	return ktab_remove_if(t, marked, &m);
 }
+
+uint64_t ktab_hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (seed * 0x9e3779b97f4a7c15ULL);
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h;
+}

@@ -53,4 +53,7 @@ size_t ktab_remove_if(struct ktab *t, bool (*drop)(const void *entry, void *arg)
 /* The same, for the entries i with gone[i] set (gone has an element per entry). */
 size_t ktab_remove_marked(struct ktab *t, const bool *gone);
 
+/* A 64-bit hash of a string for a key word (FNV-1a; seed picks one of a family). */
+uint64_t ktab_hash_str(const char *s, uint64_t seed);
+
 #endif /* IPCTRACE_KTAB_H */

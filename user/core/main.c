@@ -19,12 +19,18 @@
 #include "core/opts.h"
 #include "core/out.h"
 #include "core/procfs.h"
+#include "core/promsrv.h"
 #include "kernel/features.h"
 #include "kernel/loader.h"
 #include "output/render.h"
 
 #define TICK_NS (100 * 1000000L) /* drain process events this often */
 #define GRACE_S 2                /* a stopped command gets this long to finish */
+#define PROM_PERIOD_S 1.0        /* --prometheus: the metrics are rebuilt this often */
+
+#ifndef IPCTRACE_VERSION
+#define IPCTRACE_VERSION "unknown"
+#endif
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 
@@ -105,6 +111,8 @@ struct run {
 	double t0;
 	int werr; /* errno of the first failed write of a report, 0 while all is well */
 	bool render_failed; /* a report could not be drawn (-f svg: Graphviz failed) */
+	struct promsrv *prom; /* --prometheus: the HTTP server */
+	struct prom_state *prom_st;
 };
 
 /* The first write error ends the run; it is told once (EPIPE not at all: the reader left). */
@@ -131,6 +139,8 @@ static bool report(struct run *r, bool final)
 		fprintf(stderr, "ipctrace: out of memory taking a snapshot\n");
 		return true;
 	}
+	if (r->opts.quiet)
+		goto done;
 	switch (r->opts.format) {
 	case FMT_JSON:
 		render_json(s, r->out.f);
@@ -149,10 +159,40 @@ static bool report(struct run *r, bool final)
 		break;
 	}
 	note_write_error(r, out_check(&r->out));
+done:
 	if (final)
 		render_lost_warning(s, stderr);
 	snapshot_free(s);
 	return !r->werr;
+}
+
+/*
+ * --prometheus: the counters as they are now, from a full snapshot, handed
+ * to the HTTP thread, which only ever copies the last text it was given.
+ */
+static void prom_update(struct run *r)
+{
+	struct snapshot *s;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	collector_read(r->coll);
+	s = model_snapshot(r->model, false, true, now_s() - r->t0, time(NULL), &r->filter);
+	if (!s) {
+		fprintf(stderr, "ipctrace: out of memory taking a snapshot\n");
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f && render_prom(s, f, r->prom_st, IPCTRACE_VERSION) == 0 && fclose(f) == 0) {
+		promsrv_set_text(r->prom, text, len);
+	} else {
+		if (f)
+			fclose(f);
+		free(text);
+		fprintf(stderr, "ipctrace: out of memory building the metrics\n");
+	}
+	snapshot_free(s);
 }
 
 /*
@@ -218,7 +258,7 @@ int main(int argc, char **argv)
 	struct run r = {};
 	sigset_t ignored;
 	char msg[512];
-	double next_report, deadline;
+	double next_report, next_prom, deadline;
 	int ret, e, stop = 0, status = 0, exit_code = 0;
 	bool stdout_closed, drop = false, stop_tty = false, child_done = false;
 	uint32_t uid = 0, gid = 0;
@@ -276,6 +316,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipctrace: %s\n", msg);
 		exit_code = 1;
 		goto out;
+	}
+	/* the exporter's port before loading: a port in use is said at once */
+	if (r.opts.prometheus) {
+		r.prom_st = prom_state_new(r.opts.max_series);
+		r.prom = r.prom_st ? promsrv_start(r.opts.prometheus, msg, sizeof(msg)) : NULL;
+		if (!r.prom) {
+			fprintf(stderr, "ipctrace: %s\n", r.prom_st ? msg : "out of memory");
+			exit_code = 2;
+			goto out;
+		}
 	}
 	if (loader_check_env(msg, sizeof(msg))) {
 		fprintf(stderr, "ipctrace: %s\n", msg);
@@ -340,6 +390,9 @@ int main(int argc, char **argv)
 	}
 
 	r.t0 = now_s();
+	next_prom = r.t0 + PROM_PERIOD_S;
+	if (r.prom)
+		prom_update(&r);
 	next_report = r.opts.interval_s > 0 ? r.t0 + r.opts.interval_s : 0;
 	deadline = r.opts.duration_s > 0 ? r.t0 + r.opts.duration_s : 0;
 	while (!stop_signal) {
@@ -354,6 +407,12 @@ int main(int argc, char **argv)
 		t = now_s();
 		if (deadline && t >= deadline)
 			break;
+		if (r.prom && t >= next_prom) {
+			prom_update(&r);
+			next_prom += PROM_PERIOD_S;
+			if (next_prom < t)
+				next_prom = t + PROM_PERIOD_S;
+		}
 		if (next_report && t >= next_report) {
 			if (!report(&r, false))
 				break;
@@ -392,6 +451,8 @@ int main(int argc, char **argv)
 out:
 	/* the detach below forks a helper of its own; its exit is no news to us */
 	signal(SIGCHLD, SIG_DFL);
+	promsrv_stop(r.prom);
+	prom_state_free(r.prom_st);
 	collector_free(r.coll);
 	loader_stop(ld);
 	model_free(r.model);

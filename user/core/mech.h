@@ -40,6 +40,13 @@ struct mech_kind {
 	const char *opt;       /* the -m word that selects it ("unix" selects three) */
 	const char *progs;     /* prefixes of the BPF programs it needs, space-separated */
 	bool no_bytes;         /* moves no bytes (signals): the table shows "-" */
+	/*
+	 * Prometheus (--prometheus): its edges are also counted, by object, in
+	 * ipctrace_<prom_family>_total{<prom_label>=object,src,dst}; NULL: not.
+	 * Only for objects of a small, fixed set of names (a signal's name).
+	 */
+	const char *prom_family;
+	const char *prom_label;
 };
 
 /* How a table note from a module combines with the generic one. */

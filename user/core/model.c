@@ -698,16 +698,6 @@ bool model_proc_gone(const struct model *m, struct proc_ref p)
 	return p.pid && e && e->reaped;
 }
 
-/* FNV-1a of a string, for keys. */
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
-	return h;
-}
-
 /*
  * The kind of an object: its name without the instance, so that edges of
  * many short-lived objects fold together: "pipe:[8425]" -> "pipe",
@@ -752,7 +742,7 @@ static int fold_edge(struct model *m, const struct edge *e)
 	else
 		default_fold_kind(e->object, kind, sizeof(kind));
 	key[0] = (uint64_t)e->mech;
-	key[1] = str_hash(kind);
+	key[1] = ktab_hash_str(kind, 0);
 	comm_words(e->src.comm, &key[2]);
 	comm_words(e->dst.comm, &key[4]);
 	if ((i = ktab_get(&m->folds, key, &created)) < 0)

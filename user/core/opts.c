@@ -34,12 +34,19 @@ static const char usage[] =
 "                       (default 300)\n"
 "      --map-entries N  size of the per-process BPF maps (default 65536;\n"
 "                       the endpoint map 131072)\n"
+"      --prometheus [ADDR:]PORT\n"
+"                       run as a Prometheus exporter: serve GET /metrics on\n"
+"                       ADDR (default 127.0.0.1; [::1] for IPv6) port PORT;\n"
+"                       prints no report unless -f or -o is given\n"
+"      --max-series N   Prometheus label sets with a series of their own; the\n"
+"                       rest are summed into src/dst \"other\" (default 10000)\n"
 "      --check          print what this kernel supports and exit\n"
 "  -h, --help           this help\n"
 "  -- COMMAND           run COMMAND (as the invoking user under sudo), trace it\n"
 "                       and its descendants, stop when it exits; exit with its status\n";
 
-enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_RETENTION, OPT_MAP_ENTRIES };
+enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_RETENTION, OPT_MAP_ENTRIES, OPT_PROMETHEUS,
+       OPT_MAX_SERIES };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -54,6 +61,8 @@ static const struct option longopts[] = {
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -188,13 +197,14 @@ static int parse_format(struct opts *o, const char *s, FILE *err)
 
 int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FILE *err)
 {
-	bool interval_set = false;
+	bool interval_set = false, format_set = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->format = FMT_TABLE;
 	o->mech_mask = mech_all_mask();
 	o->retention_s = OPTS_RETENTION_DEFAULT;
+	o->max_series = OPTS_MAX_SERIES_DEFAULT;
 
 	optind = 0; /* full reset, so tests can parse more than once */
 	opterr = 0;
@@ -204,6 +214,7 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 		case 'f':
 			if (parse_format(o, optarg, err))
 				goto fail;
+			format_set = true;
 			break;
 		case 'i':
 			if (parse_seconds(optarg, &o->interval_s)) {
@@ -264,6 +275,28 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 				goto fail;
 			}
 			break;
+		case OPT_PROMETHEUS:
+			if (!*optarg || !strcmp(optarg, "--")) {
+				fprintf(err, "ipctrace: --prometheus needs [ADDR:]PORT\n");
+				goto fail;
+			}
+			o->prometheus = optarg;
+			break;
+		case OPT_MAX_SERIES: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || v < 1 ||
+			    v > OPTS_MAX_SERIES_MAX) {
+				fprintf(err, "ipctrace: invalid --max-series '%s' (1 to %u)\n", optarg,
+					OPTS_MAX_SERIES_MAX);
+				goto fail;
+			}
+			o->max_series = v;
+			break;
+		}
 		case 'h':
 			fputs(usage, out);
 			opts_free(o);
@@ -308,6 +341,20 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 		fprintf(err, "ipctrace: -f svg writes a file: use -o FILE or redirect standard "
 			"output\n");
 		goto fail;
+	}
+	/*
+	 * An exporter takes a full snapshot every second: interval reports,
+	 * whose deltas and changes span the time since the previous snapshot,
+	 * would span that second instead.  It prints no report unless asked.
+	 */
+	if (o->prometheus && interval_set && !o->check) {
+		fprintf(err, "ipctrace: --prometheus takes no -i (the exporter's counters are "
+			"what interval reports would be; use -f or -o for a final report)\n");
+		goto fail;
+	}
+	if (o->prometheus) {
+		o->quiet = !format_set && !o->output;
+		return 0;
 	}
 	if (!interval_set && o->format == FMT_TABLE && is_tty && !o->output)
 		o->interval_s = 1.0;

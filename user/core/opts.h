@@ -16,6 +16,8 @@ enum out_format {
 
 #define OPTS_RETENTION_DEFAULT 300.0
 #define OPTS_MAP_ENTRIES_MAX (1u << 24)
+#define OPTS_MAX_SERIES_DEFAULT 10000
+#define OPTS_MAX_SERIES_MAX 10000000
 
 struct opts {
 	enum out_format format;
@@ -30,6 +32,9 @@ struct opts {
 	bool full;           /* --full: every report carries every edge */
 	double retention_s;  /* --retention: exited processes' edges kept with pids this long */
 	uint32_t map_entries; /* --map-entries: BPF map size, 0 = the built-in default */
+	const char *prometheus; /* --prometheus [ADDR:]PORT, NULL when not an exporter */
+	uint32_t max_series; /* --max-series: Prometheus label sets with a series of their own */
+	bool quiet;          /* no reports: --prometheus without -f or -o */
 	bool check;          /* --check */
 	bool bench_noop;     /* --bench-noop: attach empty programs (benchmark floor) */
 	char **cmd;          /* argv after "--", NULL-terminated, or NULL */

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "output/jsonesc.h"
 
 /*
@@ -225,4 +226,37 @@ void text_put_clean(FILE *f, const char *s, int width)
 void text_put_clean_tail(FILE *f, const char *s, int width)
 {
 	clean_put(f, s, width, true);
+}
+
+char *prom_label_escape(const char *in)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	char *out = malloc(strlen(in) * 3 + 1); /* at most 3 bytes out for one in */
+	uint32_t cp;
+	int len;
+
+	if (!out)
+		return NULL;
+	while (*p) {
+		len = utf8_next(p, &cp);
+		if (*p == '\\' || *p == '"') {
+			out[o++] = '\\';
+			out[o++] = (char)*p++;
+		} else if (*p == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+			p++;
+		} else if (!len || cp < 0x20 || cp == 0x7f) {
+			memcpy(out + o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			p++;
+		} else {
+			memcpy(out + o, p, len);
+			o += len;
+			p += len;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

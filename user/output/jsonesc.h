@@ -48,4 +48,11 @@ void text_put_clean(FILE *f, const char *s, int width);
  */
 void text_put_clean_tail(FILE *f, const char *s, int width);
 
+/*
+ * A Prometheus label value (exposition format 0.0.4): backslash, double
+ * quote and newline escaped; other control bytes and bytes that are not
+ * UTF-8 become U+FFFD.  Allocated (free it); NULL when out of memory.
+ */
+char *prom_label_escape(const char *s);
+
 #endif /* IPCTRACE_JSONESC_H */

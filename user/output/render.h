@@ -7,6 +7,7 @@
 #define IPCTRACE_RENDER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "core/model.h"
 
@@ -31,6 +32,19 @@ void render_dot(const struct snapshot *s, FILE *f);
  * plugins are not configured).
  */
 int render_svg(const struct snapshot *s, FILE *f, char *msg, size_t len);
+
+/*
+ * Prometheus text exposition format 0.0.4 (docs/prometheus.md): counters
+ * summed over the edges of s by mechanism and process names.  st keeps
+ * which label sets have a series of their own, at most max_series of them
+ * (prom_state_new()); the others are summed into src="other",dst="other"
+ * and counted.  version is ipctrace_build_info's label.  Returns 0, or -1
+ * when out of memory (with nothing written).
+ */
+struct prom_state;
+struct prom_state *prom_state_new(uint32_t max_series);
+void prom_state_free(struct prom_state *st);
+int render_prom(const struct snapshot *s, FILE *f, struct prom_state *st, const char *version);
 
 /*
  * One line for stderr at the end of a run that lost anything (events
