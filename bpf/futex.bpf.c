@@ -226,7 +226,7 @@ static __always_inline struct futex_stash *futex_begin(__u64 id, __u8 call)
 
 	if (bench_noop || !tgid_wanted(id >> 32))
 		return NULL;
-	if (mech_wanted(MECH_SEM)) {
+	if (mech_wanted(MECH_SEM) && psem_active) {
 		struct sem_stash *sem = bpf_map_lookup_elem(&sem_stash, &tid);
 
 		if (sem && (sem->call == SEMC_PPOST || sem->call == SEMC_PWAIT))

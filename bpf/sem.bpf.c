@@ -82,6 +82,8 @@ static __always_inline void stash_drop(__u32 tid, const struct sem_stash *st)
 {
 	if (st->posting && sem_posting)
 		__sync_fetch_and_add(&sem_posting, -1);
+	if ((st->call == SEMC_PPOST || st->call == SEMC_PWAIT) && psem_active)
+		__sync_fetch_and_add(&psem_active, -1);
 	bpf_map_delete_elem(&sem_stash, &tid);
 }
 
@@ -357,6 +359,7 @@ static __always_inline int psem_enter(__u64 addr, __u8 call)
 	if (!st)
 		return 0;
 	st->call = call;
+	__sync_fetch_and_add(&psem_active, 1);
 	st->tgid = id >> 32;
 	st->start_ns = current_start_ns();
 	st->match_a = k.obj_a;

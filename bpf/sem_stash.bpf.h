@@ -57,4 +57,11 @@ struct {
 	__type(value, struct sem_stash);
 } sem_stash SEC(".maps") __weak;
 
+/*
+ * Threads inside a traced sem_post/sem_wait, machine-wide: while 0, the
+ * futex programs need not look at sem_stash at all.  An entry the LRU
+ * evicts leaves it one too high, which only costs the lookup it saves.
+ */
+__u64 psem_active __weak = 0;
+
 #endif /* IPCTRACE_SEM_STASH_BPF_H */

@@ -26,19 +26,24 @@ struct word_key {
 	bool found;
 };
 
+/*
+ * bpf_find_vma() hands the callback a BTF pointer: the fields are plain
+ * loads (that fault safely), not a probe-read helper call each, on a path
+ * every shared futex call and POSIX semaphore operation takes.
+ */
 static long word_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
 {
 	struct word_key *k = data;
-	struct file *file = BPF_CORE_READ(vma, vm_file);
+	struct file *file = vma->vm_file;
 	struct inode *inode;
 	__u64 off;
 
-	if (!file || !(BPF_CORE_READ(vma, vm_flags) & VM_MAYSHARE))
+	if (!file || !(vma->vm_flags & VM_MAYSHARE))
 		return 0;
-	inode = BPF_CORE_READ(file, f_inode);
-	off = k->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
-	k->obj_a = (__u64)BPF_CORE_READ(inode, i_sb, s_dev) << 32 | (__u32)off;
-	k->obj_b = BPF_CORE_READ(inode, i_ino);
+	inode = file->f_inode;
+	off = k->addr - vma->vm_start + (vma->vm_pgoff << 12);
+	k->obj_a = (__u64)inode->i_sb->s_dev << 32 | (__u32)off;
+	k->obj_b = inode->i_ino;
 	k->file = file;
 	k->found = true;
 	return 0;
