@@ -183,6 +183,13 @@ struct ipc_proc_event {
 	char comm[IPC_COMM_LEN];
 	__u32 ns_pid;    /* the process's pid in its own (innermost) pid namespace */
 	__u32 pidns;     /* that namespace's inode number (/proc/PID/ns/pid) */
+	/*
+	 * The process's cgroup v2 id (its directory's inode number in the
+	 * cgroup2 mount): the child's at fork (the parent's, unless it was
+	 * cloned into another cgroup), the process's own at exec, exit and
+	 * rename.  0 when unknown.
+	 */
+	__u64 cgroup_id;
 };
 
 /*

@@ -27,6 +27,16 @@ static __always_inline void proc_ns_pid(struct task_struct *task, struct ipc_pro
 	e->pidns = BPF_CORE_READ(upid.ns, ns.inum);
 }
 
+/*
+ * The task's cgroup v2 id, read from the task rather than with
+ * bpf_get_current_cgroup_id(): fork runs in the parent, and a child cloned
+ * with CLONE_INTO_CGROUP starts elsewhere; for the current task both agree.
+ */
+static __always_inline __u64 proc_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
 static __always_inline void proc_emit(struct task_struct *task, __u32 type, __u32 tgid, __u32 ppid,
 				      __u64 start_ns, int exit_code, const char *comm_kernel)
 {
@@ -47,6 +57,7 @@ static __always_inline void proc_emit(struct task_struct *task, __u32 type, __u3
 	else
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	proc_ns_pid(task, e);
+	e->cgroup_id = proc_cgroup_id(task);
 	/* Userspace drains on a timer: no wake-up per process event. */
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel/abi.h"
+#include "core/cgroup.h"
 #include "core/collect.h"
 #include "core/mech.h"
 #include "core/procfs.h"
@@ -100,9 +101,17 @@ void collector_hint(struct collector *c, uint32_t pid, uint64_t start_ns, const 
 		uint32_t ns_pid;
 		uint64_t pidns;
 
+		char cg[CGROUP_PATH_MAX];
+		uint64_t cg_id;
+
 		model_proc_hint(c->model, p, ppid, pcomm);
 		if (procfs_ns_pid(pid, &ns_pid, &pidns))
 			model_proc_ns(c->model, p, ns_pid, pidns);
+		/* its cgroup by path; the id, which events carry, is the directory's inode */
+		if (procfs_cgroup(pid, cg, sizeof(cg)) && (cg_id = cgroup_id(cg))) {
+			model_proc_cgroup(c->model, p, cg_id);
+			model_name_cgroup(c->model, cg_id, cg);
+		}
 	} else {
 		model_proc_hint(c->model, p, 0, comm);
 	}
@@ -222,6 +231,22 @@ static uint64_t clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * Paths for the cgroups of processes that have none yet: a cgroup the
+ * cache could not resolve when its event came (a walk had just been done)
+ * is asked again here, once per report.
+ */
+static void name_cgroups(struct collector *c)
+{
+	uint64_t ids[64];
+	size_t n = model_cgroups_unnamed(c->model, ids, 64);
+	char path[CGROUP_PATH_MAX];
+
+	for (size_t i = 0; i < n; i++)
+		if (cgroup_path(ids[i], path, sizeof(path)))
+			model_name_cgroup(c->model, ids[i], path);
+}
+
 int collector_read(struct collector *c)
 {
 	struct model_lost lost = {};
@@ -250,6 +275,7 @@ int collector_read(struct collector *c)
 		}
 	}
 	model_set_lost(c->model, &lost);
+	name_cgroups(c);
 	/*
 	 * Everything is read: what exited processes left behind may fold now.
 	 * It has been idle for the retention period: once a second is soon enough.

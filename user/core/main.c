@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/child.h"
+#include "core/cgroup.h"
 #include "core/collect.h"
 #include "core/model.h"
 #include "core/opts.h"
@@ -337,6 +338,13 @@ int main(int argc, char **argv)
 	r.filter.n_pids = r.opts.n_pids;
 	r.filter.comms = (const char *const *)r.opts.comms;
 	r.filter.n_comms = r.opts.n_comms;
+	r.filter.cgroups = (const char *const *)r.opts.cgroups;
+	r.filter.n_cgroups = r.opts.n_cgroups;
+	if (r.opts.n_cgroups && !cgroup_root()) {
+		fprintf(stderr, "ipctrace: --cgroup: no cgroup v2 hierarchy is mounted\n");
+		exit_code = 1;
+		goto out;
+	}
 	/* in a pid namespace (a container) -p names pids as it numbers them */
 	if (procfs_self_pidns() && procfs_self_pidns() != PROCFS_INIT_PIDNS)
 		r.filter.pidns = procfs_self_pidns();

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/cgroup.h"
 #include "core/ktab.h"
 #include "core/mech.h"
 #include "core/model.h"
@@ -52,6 +53,13 @@ struct fold_ent {
 	bool inexact;
 };
 
+/* A cgroup's path (model_name_cgroup()). */
+struct cg_ent {
+	uint64_t key[1]; /* cgroup id */
+	char *path;
+	bool in_use;     /* sweep_procs(): some process is in it */
+};
+
 /* An edge of the previous snapshot, to compute deltas against. */
 struct prev_ent {
 	uint64_t key[7]; /* mech, key_a, key_b, src pid, src start, dst pid, dst start */
@@ -60,7 +68,7 @@ struct prev_ent {
 };
 
 struct model {
-	struct ktab procs, objs, eps, prev, folds;
+	struct ktab procs, objs, eps, prev, folds, cgroups;
 	void **state;          /* per module of mech_modules[], its state_new() */
 	struct model_lost lost;
 	uint64_t seq;          /* seq of the latest snapshot, 0 before the first */
@@ -88,6 +96,7 @@ struct model *model_new(void)
 	ktab_init(&m->eps, sizeof(struct ep_ent), 5);
 	ktab_init(&m->prev, sizeof(struct prev_ent), 7);
 	ktab_init(&m->folds, sizeof(struct fold_ent), 6);
+	ktab_init(&m->cgroups, sizeof(struct cg_ent), 1);
 	for_each_mech(i, ops) {
 		if (ops->state_new && !(m->state[i] = ops->state_new())) {
 			model_free(m);
@@ -110,6 +119,9 @@ void model_free(struct model *m)
 	ktab_free(&m->eps);
 	ktab_free(&m->prev);
 	ktab_free(&m->folds);
+	for (size_t i = 0; i < m->cgroups.n; i++)
+		free(((struct cg_ent *)ktab_at(&m->cgroups, i))->path);
+	ktab_free(&m->cgroups);
 	for_each_mech(i, ops)
 		if (ops->state_free && m->state[i])
 			ops->state_free(m->state[i]);
@@ -247,6 +259,59 @@ void model_proc_ns(struct model *m, struct proc_ref p, uint32_t ns_pid, uint64_t
 		e->p.ns_pid = ns_pid;
 		e->p.pidns = pidns;
 	}
+}
+
+void model_proc_cgroup(struct model *m, struct proc_ref p, uint64_t cgroup_id)
+{
+	struct proc_ent *e;
+
+	if (cgroup_id && (e = proc_get(m, p)))
+		e->p.cgroup_id = cgroup_id;
+}
+
+void model_name_cgroup(struct model *m, uint64_t cgroup_id, const char *path)
+{
+	uint64_t key[1] = { cgroup_id };
+	struct cg_ent *e;
+	char *dup;
+	long i;
+
+	if (!cgroup_id || !path)
+		return;
+	if ((i = ktab_get(&m->cgroups, key, NULL)) < 0 || !(dup = strdup(path))) {
+		m->dropped++;
+		return;
+	}
+	e = ktab_at(&m->cgroups, i);
+	free(e->path);
+	e->path = dup;
+}
+
+const char *model_cgroup_path(const struct model *m, uint64_t cgroup_id)
+{
+	uint64_t key[1] = { cgroup_id };
+	long i = cgroup_id ? ktab_find(&m->cgroups, key) : -1;
+
+	return i < 0 ? NULL : ((const struct cg_ent *)ktab_at(&m->cgroups, i))->path;
+}
+
+size_t model_cgroups_unnamed(const struct model *m, uint64_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->procs.n && n < max; i++) {
+		const struct proc_ent *e = ktab_at(&m->procs, i);
+		uint64_t id = e->p.cgroup_id;
+		bool dup = false;
+
+		if (!id || model_cgroup_path(m, id))
+			continue;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = out[j] == id;
+		if (!dup)
+			out[n++] = id;
+	}
+	return n;
 }
 
 size_t model_reapable(struct model *m, uint64_t exited_before_ns, struct proc_ref *out,
@@ -498,6 +563,7 @@ static void fill_end(const struct model *m, struct edge_end *end, uint32_t pid,
 	model_copy_comm(end->comm, p && p->p.comm[0] ? p->p.comm : fallback ? fallback : "");
 	end->ns_pid = p ? p->p.ns_pid : 0;
 	end->pidns = p ? p->p.pidns : 0;
+	end->cgroup_id = p ? p->p.cgroup_id : 0;
 }
 
 /*
@@ -953,6 +1019,31 @@ static bool proc_droppable(const void *entry, void *arg)
 	return p->reaped && !p->in_use && p->exit_ns <= *idle_before;
 }
 
+static bool cgroup_droppable(const void *entry, void *arg)
+{
+	struct cg_ent *c = (struct cg_ent *)entry;
+
+	if (c->in_use)
+		return false;
+	free(c->path);
+	return true;
+}
+
+/* The paths of cgroups no process of the table is in any more. */
+static void sweep_cgroups(struct model *m)
+{
+	for (size_t i = 0; i < m->cgroups.n; i++)
+		((struct cg_ent *)ktab_at(&m->cgroups, i))->in_use = false;
+	for (size_t i = 0; i < m->procs.n; i++) {
+		uint64_t key[1] = { ((struct proc_ent *)ktab_at(&m->procs, i))->p.cgroup_id };
+		long k = key[0] ? ktab_find(&m->cgroups, key) : -1;
+
+		if (k >= 0)
+			((struct cg_ent *)ktab_at(&m->cgroups, k))->in_use = true;
+	}
+	ktab_remove_if(&m->cgroups, cgroup_droppable, NULL);
+}
+
 /* Gone processes that nothing kept refers to leave the table. */
 static void sweep_procs(struct model *m, uint64_t idle_before)
 {
@@ -969,6 +1060,7 @@ static void sweep_procs(struct model *m, uint64_t idle_before)
 		if (ops->procs_in_use)
 			ops->procs_in_use(m->state[i], use_proc, m);
 	ktab_remove_if(&m->procs, proc_droppable, &idle_before);
+	sweep_cgroups(m);
 }
 
 int model_fold(struct model *m)
@@ -1122,8 +1214,11 @@ static int compute_deltas(const struct model *m, struct edge_sink *eb, struct kt
 	return 0;
 }
 
-static bool end_matches(const struct edge_end *end, const struct model_filter *f)
+static bool end_matches(const struct model *m, const struct edge_end *end,
+			const struct model_filter *f)
 {
+	const char *cg = f->n_cgroups > 0 ? model_cgroup_path(m, end->cgroup_id) : NULL;
+
 	for (int i = 0; i < f->n_pids; i++) {
 		if (f->pidns ? end->pidns == f->pidns && end->ns_pid == f->pids[i]
 			     : f->pids[i] == end->pid)
@@ -1133,15 +1228,23 @@ static bool end_matches(const struct edge_end *end, const struct model_filter *f
 		if (strcmp(f->comms[i], end->comm) == 0)
 			return true;
 	}
+	for (int i = 0; cg && i < f->n_cgroups; i++) {
+		if (cgroup_under(cg, f->cgroups[i]))
+			return true;
+	}
 	return false;
 }
 
-/* -p/-c keep an edge if either end is one of the pids or current comms. */
-static bool filter_keeps(const struct model_filter *f, const struct edge *e)
+/*
+ * -p/-c/--cgroup keep an edge if either end is one of the pids, current
+ * comms, or in one of the cgroup subtrees.
+ */
+static bool filter_keeps(const struct model *m, const struct model_filter *f,
+			 const struct edge *e)
 {
-	if (!f || (f->n_pids <= 0 && f->n_comms <= 0))
+	if (!f || (f->n_pids <= 0 && f->n_comms <= 0 && f->n_cgroups <= 0))
 		return true;
-	return end_matches(&e->src, f) || end_matches(&e->dst, f);
+	return end_matches(m, &e->src, f) || end_matches(m, &e->dst, f);
 }
 
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
@@ -1204,6 +1307,33 @@ static int add_end_proc(const struct model *m, struct ktab *seen, const struct e
 	return 0;
 }
 
+/* The procs' cgroup paths, copied into the snapshot. */
+static int cgroup_strings(const struct model *m, struct snapshot *s)
+{
+	size_t size = 0, off = 0;
+
+	for (size_t i = 0; i < s->n_procs; i++) {
+		const char *path = model_cgroup_path(m, s->procs[i].cgroup_id);
+
+		if (path)
+			size += strlen(path) + 1;
+	}
+	if (!size)
+		return 0;
+	if (!(s->strs = malloc(size)))
+		return -1;
+	for (size_t i = 0; i < s->n_procs; i++) {
+		const char *path = model_cgroup_path(m, s->procs[i].cgroup_id);
+
+		if (!path)
+			continue;
+		s->procs[i].cgroup = s->strs + off;
+		memcpy(s->strs + off, path, strlen(path) + 1);
+		off += strlen(path) + 1;
+	}
+	return 0;
+}
+
 static int collect_procs(const struct model *m, struct snapshot *s)
 {
 	struct ktab seen;
@@ -1217,26 +1347,28 @@ static int collect_procs(const struct model *m, struct snapshot *s)
 	s->procs = calloc(seen.n ? seen.n : 1, sizeof(*s->procs));
 	if (!s->procs)
 		goto fail;
-	for (size_t i = 0; i < seen.n; i++)
+	for (size_t i = 0; i < seen.n; i++) {
 		s->procs[i] = ((struct sproc_ent *)ktab_at(&seen, i))->p;
+		s->procs[i].cgroup = NULL;
+	}
 	s->n_procs = seen.n;
 	qsort(s->procs, s->n_procs, sizeof(*s->procs), proc_cmp);
 	ktab_free(&seen);
-	return 0;
+	return cgroup_strings(m, s);
 fail:
 	ktab_free(&seen);
 	return -1;
 }
 
 /* Apply the filter, keep what changed unless full, and sort: the edges the report shows. */
-static int select_edges(const struct edge_sink *eb, const bool *changed, bool full,
+static int select_edges(const struct model *m, const struct edge_sink *eb, const bool *changed, bool full,
 			const struct model_filter *f, struct snapshot *s)
 {
 	s->edges = calloc(eb->n ? eb->n : 1, sizeof(*s->edges));
 	if (!s->edges)
 		return -1;
 	for (size_t i = 0; i < eb->n; i++) {
-		if (filter_keeps(f, &eb->v[i]) && (full || changed[i]))
+		if (filter_keeps(m, f, &eb->v[i]) && (full || changed[i]))
 			s->edges[s->n_edges++] = eb->v[i];
 	}
 	qsort(s->edges, s->n_edges, sizeof(*s->edges), edge_cmp);
@@ -1262,7 +1394,7 @@ struct snapshot *model_snapshot(struct model *m, bool final, bool full, double e
 	modules_begin(m);
 	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || (full && add_folds(m, &eb)) ||
 	    !(changed = calloc(eb.n ? eb.n : 1, sizeof(*changed))) ||
-	    compute_deltas(m, &eb, &next, changed) || select_edges(&eb, changed, full, filter, s) ||
+	    compute_deltas(m, &eb, &next, changed) || select_edges(m, &eb, changed, full, filter, s) ||
 	    collect_procs(m, s)) {
 		free(eb.v);
 		free(eb.ext);
@@ -1301,5 +1433,6 @@ void snapshot_free(struct snapshot *s)
 	free(s->edges);
 	free(s->procs);
 	free(s->ext);
+	free(s->strs);
 	free(s);
 }

@@ -37,6 +37,13 @@ struct model_proc {
 	uint64_t exit_seq;     /* snapshot seq current when the exit was seen */
 	uint32_t ns_pid;       /* its pid in its own pid namespace; 0 when unknown */
 	uint64_t pidns;        /* that namespace's inode number; 0 when unknown */
+	uint64_t cgroup_id;    /* its cgroup v2 id (the last event's); 0 when unknown */
+	/*
+	 * That cgroup's path, "/" or "/system.slice/x.service", may be hostile;
+	 * NULL when unknown.  Set in a snapshot's procs only (owned by the
+	 * snapshot); model_proc_find() gives NULL, see model_cgroup_path().
+	 */
+	const char *cgroup;
 };
 
 /* Cumulative counters of one endpoint, as read from the BPF map. */
@@ -69,6 +76,21 @@ void model_proc_exit(struct model *m, struct proc_ref p, int exit_status);
 void model_proc_hint(struct model *m, struct proc_ref p, uint32_t ppid, const char *comm);
 /* Its pid as its own pid namespace numbers it, and that namespace (a container's view). */
 void model_proc_ns(struct model *m, struct proc_ref p, uint32_t ns_pid, uint64_t pidns);
+/*
+ * Its cgroup v2 id, from its latest event (or /proc for a process that
+ * predates tracing); a later call replaces it (the process moved).  0 is
+ * ignored.
+ */
+void model_proc_cgroup(struct model *m, struct proc_ref p, uint64_t cgroup_id);
+/*
+ * The path of a cgroup id (copied).  The model keeps the paths of the
+ * cgroups its processes are in, and drops them with the processes.
+ */
+void model_name_cgroup(struct model *m, uint64_t cgroup_id, const char *path);
+/* The path of a cgroup id the model was given, or NULL. */
+const char *model_cgroup_path(const struct model *m, uint64_t cgroup_id);
+/* Ids of processes' cgroups that have no path yet, at most max into out: how many. */
+size_t model_cgroups_unnamed(const struct model *m, uint64_t *out, size_t max);
 /* NULL if unknown.  The pointer is valid until the next call that adds a process. */
 const struct model_proc *model_proc_find(const struct model *m, struct proc_ref p);
 
@@ -135,9 +157,10 @@ struct model_lost {
 void model_set_lost(struct model *m, const struct model_lost *lost);
 
 /*
- * Edge filter from -p / -c: an edge is kept if either end matches.  pids
- * are global pids, or, with pidns set (ipctrace runs in a pid namespace),
- * pids as that namespace numbers them.
+ * Edge filter from -p / -c / --cgroup: an edge is kept if either end
+ * matches any of them.  pids are global pids, or, with pidns set (ipctrace
+ * runs in a pid namespace), pids as that namespace numbers them.  cgroups
+ * are cgroup v2 paths, each matching its subtree (cgroup_under()).
  */
 struct model_filter {
 	const uint32_t *pids;
@@ -145,6 +168,8 @@ struct model_filter {
 	uint64_t pidns;
 	const char *const *comms;
 	int n_comms;
+	const char *const *cgroups;
+	int n_cgroups;
 };
 
 struct edge_end {
@@ -153,6 +178,7 @@ struct edge_end {
 	char comm[MODEL_COMM_LEN + 1];
 	uint32_t ns_pid;       /* in its own pid namespace, when known */
 	uint64_t pidns;
+	uint64_t cgroup_id;    /* its process's, 0 when unknown */
 };
 
 /*
@@ -193,6 +219,7 @@ struct snapshot {
 	size_t n_procs;
 	unsigned char *ext;    /* the edges' extensions */
 	size_t ext_size;
+	char *strs;            /* the procs' cgroup paths */
 };
 
 /* e's extension in s, or NULL if it has none. */

@@ -24,6 +24,8 @@ static const char usage[] =
 "  -d, --duration SEC   stop after SEC seconds\n"
 "  -p, --pid PID        only IPC where PID is one end (repeatable, or a comma list)\n"
 "  -c, --comm NAME      only IPC where a process named NAME is one end (repeatable)\n"
+"      --cgroup PATH    only IPC where one end is in cgroup v2 PATH or below it,\n"
+"                       e.g. /system.slice (repeatable, or a comma list)\n"
 "  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,futex,signal or all\n"
 "                       (default: all)\n"
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
@@ -46,7 +48,7 @@ static const char usage[] =
 "                       and its descendants, stop when it exits; exit with its status\n";
 
 enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_RETENTION, OPT_MAP_ENTRIES, OPT_PROMETHEUS,
-       OPT_MAX_SERIES };
+       OPT_MAX_SERIES, OPT_CGROUP };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -54,6 +56,7 @@ static const struct option longopts[] = {
 	{ "duration", required_argument, NULL, 'd' },
 	{ "pid", required_argument, NULL, 'p' },
 	{ "comm", required_argument, NULL, 'c' },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "mech", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "check", no_argument, NULL, OPT_CHECK },
@@ -129,6 +132,36 @@ static int add_comm(struct opts *o, const char *name, FILE *err)
 	o->comms = grown;
 	o->comms[o->n_comms] = strdup(name);
 	return o->comms[o->n_comms++] ? 0 : -1;
+}
+
+/*
+ * --cgroup: paths, each starting with '/'; in a list a comma followed by
+ * '/' starts the next one, so a comma inside a cgroup's name stays.
+ */
+static int add_cgroups(struct opts *o, const char *list, FILE *err)
+{
+	const char *p = list;
+
+	do {
+		const char *next = strstr(p, ",/");
+		size_t len = next ? (size_t)(next - p) : strlen(p);
+		char **grown;
+
+		if (len == 0 || p[0] != '/') {
+			fprintf(err, "ipctrace: invalid --cgroup '%.*s' (a cgroup v2 path: "
+				"/ or /system.slice, ...)\n", (int)len, p);
+			return -1;
+		}
+		grown = realloc(o->cgroups, (o->n_cgroups + 1) * sizeof(*o->cgroups));
+		if (!grown)
+			return -1;
+		o->cgroups = grown;
+		if (!(o->cgroups[o->n_cgroups] = strndup(p, len)))
+			return -1;
+		o->n_cgroups++;
+		p = next ? next + 1 : NULL;
+	} while (p);
+	return 0;
 }
 
 /* A map size: a whole number of entries, within what the kernel will allocate. */
@@ -235,6 +268,10 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 			break;
 		case 'c':
 			if (add_comm(o, optarg, err))
+				goto fail;
+			break;
+		case OPT_CGROUP:
+			if (add_cgroups(o, optarg, err))
 				goto fail;
 			break;
 		case 'm':
@@ -414,6 +451,11 @@ void opts_free(struct opts *o)
 	for (int i = 0; i < o->n_comms; i++)
 		free(o->comms[i]);
 	free(o->comms);
+	for (int i = 0; i < o->n_cgroups; i++)
+		free(o->cgroups[i]);
+	free(o->cgroups);
+	o->cgroups = NULL;
+	o->n_cgroups = 0;
 	free(o->pids);
 	o->comms = NULL;
 	o->pids = NULL;

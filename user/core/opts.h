@@ -27,6 +27,8 @@ struct opts {
 	int n_pids;
 	char **comms;        /* -c */
 	int n_comms;
+	char **cgroups;      /* --cgroup: cgroup v2 paths, each a subtree */
+	int n_cgroups;
 	uint32_t mech_mask;  /* bits (1 << id) of the mechanisms to trace (core/mech.h) */
 	const char *output;  /* -o, NULL for stdout */
 	bool full;           /* --full: every report carries every edge */

@@ -88,6 +88,34 @@ bool procfs_ns_pid(uint32_t pid, uint32_t *ns_pid, uint64_t *pidns)
 	return found;
 }
 
+bool procfs_cgroup(uint32_t pid, char *buf, size_t len)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	/* the v2 hierarchy is the line "0::PATH"; v1 lines have a number and controllers */
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (line[3] == '/' && (size_t)(n - 3) < len) {
+			memcpy(buf, line + 3, n - 2);
+			found = true;
+		}
+		break;
+	}
+	free(line);
+	fclose(f);
+	return found;
+}
+
 uint64_t procfs_self_pidns(void)
 {
 	struct stat st;

@@ -4,6 +4,7 @@
 #define IPCTRACE_PROCFS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -20,6 +21,11 @@ bool procfs_pid_exists(uint32_t pid);
  * not there.
  */
 bool procfs_ns_pid(uint32_t pid, uint32_t *ns_pid, uint64_t *pidns);
+/*
+ * The process's cgroup v2 path ("0::/system.slice/x.service" in
+ * /proc/PID/cgroup) into buf; false if it has none or is not there.
+ */
+bool procfs_cgroup(uint32_t pid, char *buf, size_t len);
 /* The inode number of this process's pid namespace, 0 if unknown. */
 uint64_t procfs_self_pidns(void);
 /* The initial pid namespace's inode number (PROC_PID_INIT_INO). */

@@ -7,11 +7,12 @@
  */
 #include <string.h>
 #include "kernel/abi.h"
+#include "core/cgroup.h"
 #include "core/collect.h"
 #include "kernel/kif.h"
 #include "mech/proc.h"
 
-_Static_assert(sizeof(struct ipc_proc_event) == 40 + IPC_COMM_LEN, "proc_event layout");
+_Static_assert(sizeof(struct ipc_proc_event) == 48 + IPC_COMM_LEN, "proc_event layout");
 
 static int on_proc_event(void *ctx, void *data, size_t size)
 {
@@ -25,6 +26,14 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	memcpy(comm, e->comm, IPC_COMM_LEN);
 	comm[IPC_COMM_LEN] = '\0';
 	model_proc_ns(m, p, e->ns_pid, e->pidns);
+	/* the latest event's cgroup: a process that moved shows where it went */
+	model_proc_cgroup(m, p, e->cgroup_id);
+	if (e->cgroup_id && !model_cgroup_path(m, e->cgroup_id)) {
+		char path[CGROUP_PATH_MAX];
+
+		if (cgroup_path(e->cgroup_id, path, sizeof(path)))
+			model_name_cgroup(m, e->cgroup_id, path);
+	}
 	switch (e->type) {
 	case PROC_FORK:
 		model_proc_fork(m, p, e->ppid, comm);

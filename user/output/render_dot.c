@@ -75,7 +75,13 @@ static void put_node(FILE *f, const struct model_proc *p)
 	put_node_id(f, p->pid, p->start_ns);
 	fputs(" [label=\"", f);
 	dot_put_escaped(f, p->comm);
-	fprintf(f, "\\npid %" PRIu32 "\"];\n", p->pid);
+	fprintf(f, "\\npid %" PRIu32, p->pid);
+	if (p->cgroup) {
+		/* its cgroup v2 path on a line of its own */
+		fputs("\\n", f);
+		dot_put_escaped(f, p->cgroup);
+	}
+	fputs("\"];\n", f);
 }
 
 static void put_edge(FILE *f, const struct snapshot *s, const struct edge *e)

@@ -87,8 +87,8 @@ static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 
 /*
  * A process: start_ns tells two processes of one pid apart; ns_pid is its
- * pid in its own pid namespace (a container's), when that differs; an
- * exit is decoded: exit_code, or the signal that killed it.
+ * pid in its own pid namespace (a container's), when that differs; cgroup
+ * its cgroup v2 path, when known; an exit is decoded: exit_code, or the signal that killed it.
  */
 static void put_process(const struct snapshot *s, const struct model_proc *p, FILE *f)
 {
@@ -99,6 +99,10 @@ static void put_process(const struct snapshot *s, const struct model_proc *p, FI
 		fprintf(f, ",\"ns_pid\":%" PRIu32 ",\"pidns\":%" PRIu64, p->ns_pid, p->pidns);
 	fprintf(f, ",\"start_ns\":%" PRIu64 ",\"ppid\":%" PRIu32 ",\"comm\":", p->start_ns, p->ppid);
 	json_put_string(f, p->comm);
+	if (p->cgroup) {
+		fputs(",\"cgroup\":", f);
+		json_put_string(f, p->cgroup);
+	}
 	fprintf(f, ",\"exited\":%s", p->exited ? "true" : "false");
 	if (p->exited && WIFSIGNALED(p->exit_status)) {
 		fputs(",\"signal\":", f);
