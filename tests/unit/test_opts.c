@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/mech.h"
+#include "core/model.h"
 #include "core/opts.h"
 #include "kernel/abi.h"
 
@@ -328,4 +329,29 @@ Test(opts, sudo_uid_without_gid_refuses)
 	cr_expect_eq(r.ret, -1);
 	cr_expect(strstr(r.err, "SUDO_GID is not; refusing to run 'make' as root"), "%s", r.err);
 	free(r.err);
+}
+
+Test(opts, aggregate_keys)
+{
+	struct parsed p = parse(false, NULL);
+
+	cr_expect_eq(p.ret, 0);
+	cr_expect_eq(p.o.aggregate, AGG_PID, "pid by default");
+	done(&p);
+	p = parse(false, "-a", "comm", NULL);
+	cr_expect_eq(p.ret, 0);
+	cr_expect_eq(p.o.aggregate, AGG_COMM);
+	done(&p);
+	p = parse(false, "--aggregate", "exe", NULL);
+	cr_expect_eq(p.o.aggregate, AGG_EXE);
+	done(&p);
+	p = parse(false, "--aggregate=cgroup", NULL);
+	cr_expect_eq(p.o.aggregate, AGG_CGROUP);
+	done(&p);
+	p = parse(false, "-a", "name", NULL);
+	expect_one_line_error(&p, "invalid aggregate key 'name'");
+	done(&p);
+	p = parse(false, "-a", NULL);
+	cr_expect_eq(p.ret, -1);
+	done(&p);
 }

@@ -104,7 +104,12 @@ void collector_hint(struct collector *c, uint32_t pid, uint64_t start_ns, const 
 		char cg[CGROUP_PATH_MAX];
 		uint64_t cg_id;
 
+		char exe[MODEL_EXE_MAX];
+
 		model_proc_hint(c->model, p, ppid, pcomm);
+		if (model_aggregate(c->model) == AGG_EXE &&
+		    procfs_exe(pid, start_ns, exe, sizeof(exe)))
+			model_proc_exe(c->model, p, exe);
 		if (procfs_ns_pid(pid, &ns_pid, &pidns))
 			model_proc_ns(c->model, p, ns_pid, pidns);
 		/* its cgroup by path; the id, which events carry, is the directory's inode */

@@ -370,8 +370,10 @@ int main(int argc, char **argv)
 	}
 	r.ansi = r.opts.format == FMT_TABLE && isatty(r.out.fd) && r.opts.interval_s > 0;
 	r.model = model_new();
-	if (r.model)
+	if (r.model) {
 		model_set_retention(r.model, (uint64_t)(r.opts.retention_s * 1e9));
+		model_set_aggregate(r.model, (enum agg_key)r.opts.aggregate);
+	}
 	r.coll = r.model ? collector_new(loader_kif(ld), r.model) : NULL;
 	if (!r.coll) {
 		fprintf(stderr, "ipctrace: cannot set up the collector: %s\n", strerror(errno));

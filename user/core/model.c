@@ -20,6 +20,7 @@ struct proc_ent {
 	bool reaped;
 	uint64_t exit_ns; /* the model's clock when the exit was seen */
 	bool in_use;      /* model_fold(): still an end of something kept */
+	char *exe;        /* model_proc_exe(), or NULL */
 };
 
 struct obj_ent {
@@ -53,6 +54,12 @@ struct fold_ent {
 	bool inexact;
 };
 
+/* The latest process of a pid (for a fork's parent, known by pid only). */
+struct pid_ent {
+	uint64_t key[1]; /* pid */
+	uint64_t start_ns;
+};
+
 /* A cgroup's path (model_name_cgroup()). */
 struct cg_ent {
 	uint64_t key[1]; /* cgroup id */
@@ -68,13 +75,14 @@ struct prev_ent {
 };
 
 struct model {
-	struct ktab procs, objs, eps, prev, folds, cgroups;
+	struct ktab procs, objs, eps, prev, folds, cgroups, bypid;
 	void **state;          /* per module of mech_modules[], its state_new() */
 	struct model_lost lost;
 	uint64_t seq;          /* seq of the latest snapshot, 0 before the first */
 	double last_elapsed;   /* elapsed_s of the latest snapshot */
 	uint64_t now_ns;       /* model_set_clock() */
 	uint64_t retention_ns; /* model_set_retention() */
+	enum agg_key agg;      /* model_set_aggregate() */
 	/*
 	 * Observations dropped because a table could not grow: reported as
 	 * map_full, since they are lost exactly like a full BPF map's.
@@ -97,6 +105,7 @@ struct model *model_new(void)
 	ktab_init(&m->prev, sizeof(struct prev_ent), 7);
 	ktab_init(&m->folds, sizeof(struct fold_ent), 6);
 	ktab_init(&m->cgroups, sizeof(struct cg_ent), 1);
+	ktab_init(&m->bypid, sizeof(struct pid_ent), 1);
 	for_each_mech(i, ops) {
 		if (ops->state_new && !(m->state[i] = ops->state_new())) {
 			model_free(m);
@@ -114,6 +123,8 @@ void model_free(struct model *m)
 		return;
 	for (size_t i = 0; i < m->objs.n; i++)
 		free(((struct obj_ent *)ktab_at(&m->objs, i))->name);
+	for (size_t i = 0; i < m->procs.n; i++)
+		free(((struct proc_ent *)ktab_at(&m->procs, i))->exe);
 	ktab_free(&m->procs);
 	ktab_free(&m->objs);
 	ktab_free(&m->eps);
@@ -122,6 +133,7 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->cgroups.n; i++)
 		free(((struct cg_ent *)ktab_at(&m->cgroups, i))->path);
 	ktab_free(&m->cgroups);
+	ktab_free(&m->bypid);
 	for_each_mech(i, ops)
 		if (ops->state_free && m->state[i])
 			ops->state_free(m->state[i]);
@@ -171,7 +183,8 @@ static struct proc_ent *proc_get(struct model *m, struct proc_ref p)
 {
 	uint64_t key[2] = { p.pid, p.start_ns };
 	struct proc_ent *e;
-	long i = ktab_get(&m->procs, key, NULL);
+	bool created;
+	long i = ktab_get(&m->procs, key, &created);
 
 	if (i < 0) {
 		m->dropped++;
@@ -180,6 +193,16 @@ static struct proc_ent *proc_get(struct model *m, struct proc_ref p)
 	e = ktab_at(&m->procs, i);
 	e->p.pid = p.pid;
 	e->p.start_ns = p.start_ns;
+	if (created) {
+		uint64_t pk[1] = { p.pid };
+		bool pc;
+		long k = ktab_get(&m->bypid, pk, &pc);
+		struct pid_ent *pe = k < 0 ? NULL : ktab_at(&m->bypid, k);
+
+		/* out of memory: only a fork's inherited exe is lost */
+		if (pe && (pc || p.start_ns >= pe->start_ns))
+			pe->start_ns = p.start_ns;
+	}
 	return e;
 }
 
@@ -207,6 +230,16 @@ void model_proc_fork(struct model *m, struct proc_ref p, uint32_t ppid, const ch
 	e->p.ppid = ppid;
 	if (comm && *comm)
 		model_copy_comm(e->p.comm, comm);
+	/* a child runs its parent's executable until it execs */
+	if (!e->exe && ppid) {
+		uint64_t pk[1] = { ppid };
+		long k = ktab_find(&m->bypid, pk);
+		const struct proc_ent *par = k < 0 ? NULL :
+			proc_lookup(m, ppid, ((const struct pid_ent *)ktab_at(&m->bypid, k))->start_ns);
+
+		if (par && par->exe && !(e->exe = strdup(par->exe)))
+			m->dropped++;
+	}
 }
 
 void model_proc_exec(struct model *m, struct proc_ref p, const char *comm)
@@ -267,6 +300,34 @@ void model_proc_cgroup(struct model *m, struct proc_ref p, uint64_t cgroup_id)
 
 	if (cgroup_id && (e = proc_get(m, p)))
 		e->p.cgroup_id = cgroup_id;
+}
+
+void model_proc_exe(struct model *m, struct proc_ref p, const char *path)
+{
+	struct proc_ent *e;
+	size_t n;
+	char *dup;
+
+	if (!(e = proc_get(m, p)))
+		return;
+	if (!path || !*path) {
+		free(e->exe);
+		e->exe = NULL;
+		return;
+	}
+	if (e->exe && !strcmp(e->exe, path))
+		return;
+	n = strlen(path);
+	if (n >= MODEL_EXE_MAX) {
+		path += n - (MODEL_EXE_MAX - 1);
+		n = MODEL_EXE_MAX - 1;
+	}
+	if (!(dup = strndup(path, n))) {
+		m->dropped++;
+		return;
+	}
+	free(e->exe);
+	e->exe = dup;
 }
 
 void model_name_cgroup(struct model *m, uint64_t cgroup_id, const char *path)
@@ -1013,10 +1074,22 @@ static void use_proc(void *ctx, struct proc_ref p)
 
 static bool proc_droppable(const void *entry, void *arg)
 {
-	const struct proc_ent *p = entry;
+	struct proc_ent *p = (struct proc_ent *)entry;
 	const uint64_t *idle_before = arg;
 
-	return p->reaped && !p->in_use && p->exit_ns <= *idle_before;
+	if (!(p->reaped && !p->in_use && p->exit_ns <= *idle_before))
+		return false;
+	free(p->exe);
+	p->exe = NULL;
+	return true;
+}
+
+/* A pid whose latest process left the table. */
+static bool pid_droppable(const void *entry, void *arg)
+{
+	const struct pid_ent *pe = entry;
+
+	return !proc_lookup(arg, (uint32_t)pe->key[0], pe->start_ns);
 }
 
 static bool cgroup_droppable(const void *entry, void *arg)
@@ -1060,6 +1133,7 @@ static void sweep_procs(struct model *m, uint64_t idle_before)
 		if (ops->procs_in_use)
 			ops->procs_in_use(m->state[i], use_proc, m);
 	ktab_remove_if(&m->procs, proc_droppable, &idle_before);
+	ktab_remove_if(&m->bypid, pid_droppable, m);
 	sweep_cgroups(m);
 }
 
@@ -1307,16 +1381,19 @@ static int add_end_proc(const struct model *m, struct ktab *seen, const struct e
 	return 0;
 }
 
-/* The procs' cgroup paths, copied into the snapshot. */
-static int cgroup_strings(const struct model *m, struct snapshot *s)
+/* The procs' cgroup and exe paths, copied into the snapshot. */
+static int proc_strings(const struct model *m, struct snapshot *s)
 {
 	size_t size = 0, off = 0;
 
 	for (size_t i = 0; i < s->n_procs; i++) {
 		const char *path = model_cgroup_path(m, s->procs[i].cgroup_id);
+		const struct proc_ent *pe = proc_lookup(m, s->procs[i].pid, s->procs[i].start_ns);
 
 		if (path)
 			size += strlen(path) + 1;
+		if (pe && pe->exe)
+			size += strlen(pe->exe) + 1;
 	}
 	if (!size)
 		return 0;
@@ -1324,12 +1401,18 @@ static int cgroup_strings(const struct model *m, struct snapshot *s)
 		return -1;
 	for (size_t i = 0; i < s->n_procs; i++) {
 		const char *path = model_cgroup_path(m, s->procs[i].cgroup_id);
+		const struct proc_ent *pe = proc_lookup(m, s->procs[i].pid, s->procs[i].start_ns);
 
-		if (!path)
-			continue;
-		s->procs[i].cgroup = s->strs + off;
-		memcpy(s->strs + off, path, strlen(path) + 1);
-		off += strlen(path) + 1;
+		if (path) {
+			s->procs[i].cgroup = s->strs + off;
+			memcpy(s->strs + off, path, strlen(path) + 1);
+			off += strlen(path) + 1;
+		}
+		if (pe && pe->exe) {
+			s->procs[i].exe = s->strs + off;
+			memcpy(s->strs + off, pe->exe, strlen(pe->exe) + 1);
+			off += strlen(pe->exe) + 1;
+		}
 	}
 	return 0;
 }
@@ -1350,37 +1433,51 @@ static int collect_procs(const struct model *m, struct snapshot *s)
 	for (size_t i = 0; i < seen.n; i++) {
 		s->procs[i] = ((struct sproc_ent *)ktab_at(&seen, i))->p;
 		s->procs[i].cgroup = NULL;
+		s->procs[i].exe = NULL;
 	}
 	s->n_procs = seen.n;
 	qsort(s->procs, s->n_procs, sizeof(*s->procs), proc_cmp);
 	ktab_free(&seen);
-	return cgroup_strings(m, s);
+	return proc_strings(m, s);
 fail:
 	ktab_free(&seen);
 	return -1;
 }
 
-/* Apply the filter, keep what changed unless full, and sort: the edges the report shows. */
+/*
+ * Apply the filter, keep what changed unless full, and sort: the edges the
+ * report shows.  With kch (aggregation): every edge the filter keeps,
+ * unsorted, whether it changed into kch; aggregate() selects and sorts.
+ */
 static int select_edges(const struct model *m, const struct edge_sink *eb, const bool *changed, bool full,
-			const struct model_filter *f, struct snapshot *s)
+			const struct model_filter *f, struct snapshot *s, bool *kch)
 {
 	s->edges = calloc(eb->n ? eb->n : 1, sizeof(*s->edges));
 	if (!s->edges)
 		return -1;
 	for (size_t i = 0; i < eb->n; i++) {
-		if (filter_keeps(m, f, &eb->v[i]) && (full || changed[i]))
+		if (!filter_keeps(m, f, &eb->v[i]))
+			continue;
+		if (kch) {
+			kch[s->n_edges] = full || changed[i];
 			s->edges[s->n_edges++] = eb->v[i];
+		} else if (full || changed[i]) {
+			s->edges[s->n_edges++] = eb->v[i];
+		}
 	}
-	qsort(s->edges, s->n_edges, sizeof(*s->edges), edge_cmp);
+	if (!kch)
+		qsort(s->edges, s->n_edges, sizeof(*s->edges), edge_cmp);
 	return 0;
 }
+
+static int aggregate(struct snapshot *s, enum agg_key k, const bool *changed);
 
 struct snapshot *model_snapshot(struct model *m, bool final, bool full, double elapsed_s,
 				int64_t wall_sec, const struct model_filter *filter)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 	struct edge_sink eb = { .m = m };
-	bool *changed = NULL;
+	bool *changed = NULL, *kch = NULL;
 	struct ktab next;
 
 	if (!s)
@@ -1392,19 +1489,24 @@ struct snapshot *model_snapshot(struct model *m, bool final, bool full, double e
 	 * the next snapshot's deltas still span from the last successful one.
 	 */
 	modules_begin(m);
-	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || (full && add_folds(m, &eb)) ||
+	if (join_endpoints(m, &eb) || modules_edges(m, &eb) ||
+	    ((full || m->agg != AGG_PID) && add_folds(m, &eb)) ||
 	    !(changed = calloc(eb.n ? eb.n : 1, sizeof(*changed))) ||
-	    compute_deltas(m, &eb, &next, changed) || select_edges(m, &eb, changed, full, filter, s) ||
-	    collect_procs(m, s)) {
+	    (m->agg != AGG_PID && !(kch = calloc(eb.n ? eb.n : 1, sizeof(*kch)))) ||
+	    compute_deltas(m, &eb, &next, changed) ||
+	    select_edges(m, &eb, changed, full, filter, s, kch) || collect_procs(m, s) ||
+	    (kch && aggregate(s, m->agg, kch))) {
 		free(eb.v);
 		free(eb.ext);
 		free(changed);
+		free(kch);
 		ktab_free(&next);
 		snapshot_free(s);
 		return NULL;
 	}
 	free(eb.v);
 	free(changed);
+	free(kch);
 	s->ext = eb.ext;
 	s->ext_size = eb.ext_size;
 	ktab_free(&m->prev);
@@ -1434,5 +1536,261 @@ void snapshot_free(struct snapshot *s)
 	free(s->procs);
 	free(s->ext);
 	free(s->strs);
+	free(s->nodes);
 	free(s);
+}
+
+/* ---- -a: aggregation by a key ---- */
+
+static const char *const agg_names[] = { "pid", "comm", "exe", "cgroup" };
+
+const char *agg_key_name(enum agg_key k)
+{
+	return (unsigned)k < sizeof(agg_names) / sizeof(agg_names[0]) ? agg_names[k] : "?";
+}
+
+int agg_key_parse(const char *word)
+{
+	for (size_t i = 0; i < sizeof(agg_names) / sizeof(agg_names[0]); i++)
+		if (!strcmp(word, agg_names[i]))
+			return (int)i;
+	return -1;
+}
+
+void model_set_aggregate(struct model *m, enum agg_key k)
+{
+	m->agg = k;
+}
+
+enum agg_key model_aggregate(const struct model *m)
+{
+	return m->agg;
+}
+
+const char *snapshot_end_name(const struct edge_end *end)
+{
+	return end->key ? end->key : end->comm;
+}
+
+const char *agg_node_name(const struct agg_node *n)
+{
+	return n->key ? n->key : n->comm;
+}
+
+/* One edge of a snapshot being aggregated, with its group's key. */
+struct agg_part {
+	size_t i;              /* into s->edges */
+	int mech;
+	const char *src, *dst; /* the ends' keys */
+	char kind[sizeof(((struct fold_ent *)0)->kind)];
+};
+
+static int agg_part_cmp(const void *pa, const void *pb)
+{
+	const struct agg_part *a = pa, *b = pb;
+	int c;
+
+	if ((c = CMP(a->mech, b->mech)) || (c = strcmp(a->kind, b->kind)) ||
+	    (c = strcmp(a->src, b->src)) || (c = strcmp(a->dst, b->dst)))
+		return c;
+	return CMP(a->i, b->i);
+}
+
+/* An end of a part, for the nodes. */
+struct agg_end {
+	const char *name;
+	uint32_t pid;
+	uint64_t start_ns;
+};
+
+static int agg_end_cmp(const void *pa, const void *pb)
+{
+	const struct agg_end *a = pa, *b = pb;
+	int c;
+
+	if ((c = strcmp(a->name, b->name)) || (c = CMP(a->pid, b->pid)))
+		return c;
+	return CMP(a->start_ns, b->start_ns);
+}
+
+static int agg_edge_cmp(const void *pa, const void *pb)
+{
+	const struct edge *a = pa, *b = pb;
+	int c;
+
+	if ((c = CMP(b->bytes, a->bytes)) || (c = CMP(b->msgs, a->msgs)) ||
+	    (c = strcmp(snapshot_end_name(&a->src), snapshot_end_name(&b->src))) ||
+	    (c = strcmp(snapshot_end_name(&a->dst), snapshot_end_name(&b->dst))) ||
+	    (c = strcmp(a->object, b->object)))
+		return c;
+	return CMP(a->mech, b->mech);
+}
+
+static const struct model_proc *snap_proc(const struct snapshot *s, uint32_t pid, uint64_t start_ns)
+{
+	struct model_proc key = { .pid = pid, .start_ns = start_ns };
+
+	return s->n_procs ? bsearch(&key, s->procs, s->n_procs, sizeof(*s->procs), proc_cmp) : NULL;
+}
+
+/* An end's key: comm; the kernel; or its process's cgroup or exe, "?" when unknown. */
+static const char *end_key(const struct snapshot *s, enum agg_key k, const struct edge *e,
+			   const struct edge_end *end)
+{
+	const struct model_proc *p;
+	const char *v;
+
+	if (k == AGG_COMM)
+		return end->comm;
+	if (end->pid == 0 && !e->folded)
+		return "[kernel]";
+	if (e->folded || !(p = snap_proc(s, end->pid, end->start_ns)))
+		return "?";
+	v = k == AGG_CGROUP ? p->cgroup : p->exe;
+	return v ? v : "?";
+}
+
+static void edge_kind(const struct edge *e, char *buf, size_t len)
+{
+	const struct mech_ops *ops = mech_module_of(e->mech);
+
+	if (e->folded)
+		snprintf(buf, len, "%.*s", (int)(len - 1), e->object); /* already a kind */
+	else if (ops && ops->fold_kind)
+		ops->fold_kind(e, buf, len);
+	else
+		default_fold_kind(e->object, buf, len);
+}
+
+static void agg_end_of(struct edge_end *o, enum agg_key k, const char *key)
+{
+	char comm[MODEL_COMM_LEN + 1];
+
+	model_copy_comm(comm, o->comm);
+	memset(o, 0, sizeof(*o));
+	if (k == AGG_COMM)
+		model_copy_comm(o->comm, comm);
+	else
+		o->key = key;
+}
+
+/* Nodes: one per key at an end of a kept edge, with how many processes. */
+static int agg_nodes(struct snapshot *s, enum agg_key k, struct agg_end *ends, size_t n)
+{
+	size_t nn = 0;
+
+	qsort(ends, n, sizeof(*ends), agg_end_cmp);
+	if (!(s->nodes = calloc(n ? n : 1, sizeof(*s->nodes))))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct agg_node *nd;
+
+		if (!i || strcmp(ends[i].name, ends[i - 1].name)) {
+			nd = &s->nodes[nn++];
+			if (k == AGG_COMM)
+				model_copy_comm(nd->comm, ends[i].name);
+			else
+				nd->key = ends[i].name;
+		}
+		nd = &s->nodes[nn - 1];
+		if (ends[i].pid && (!i || agg_end_cmp(&ends[i], &ends[i - 1])))
+			nd->n_procs++;
+	}
+	s->n_nodes = nn;
+	return 0;
+}
+
+static int aggregate(struct snapshot *s, enum agg_key k, const bool *changed)
+{
+	size_t n = s->n_edges, no = 0, ne = 0;
+	struct agg_part *parts = calloc(n ? n : 1, sizeof(*parts));
+	struct agg_end *ends = calloc(n ? 2 * n : 1, sizeof(*ends));
+	struct edge *out = calloc(n ? n : 1, sizeof(*out));
+
+	if (!parts || !ends || !out)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct edge *e = &s->edges[i];
+
+		parts[i].i = i;
+		parts[i].mech = e->mech;
+		parts[i].src = end_key(s, k, e, &e->src);
+		parts[i].dst = end_key(s, k, e, &e->dst);
+		edge_kind(e, parts[i].kind, sizeof(parts[i].kind));
+	}
+	qsort(parts, n, sizeof(*parts), agg_part_cmp);
+	for (size_t g = 0, h; g < n; g = h) {
+		bool keep = !changed;
+		uint64_t pairs = 0;
+		struct edge *o;
+
+		for (h = g + 1; h < n && parts[h].mech == parts[g].mech &&
+				!strcmp(parts[h].kind, parts[g].kind) &&
+				!strcmp(parts[h].src, parts[g].src) && !strcmp(parts[h].dst, parts[g].dst);
+		     h++)
+			;
+		for (size_t j = g; j < h && !keep; j++)
+			keep = changed[parts[j].i];
+		if (!keep)
+			continue;
+		o = &out[no++];
+		*o = s->edges[parts[g].i];
+		if (h - g > 1) {
+			snprintf(o->object, sizeof(o->object), "%s", parts[g].kind);
+			o->key_a = ktab_hash_str(parts[g].kind, 0);
+			o->key_b = 0;
+			o->ext_off = o->ext_len = 0;
+			o->exact = true;
+			o->msgs = o->bytes = o->d_msgs = o->d_bytes = 0;
+			o->blocked_src_ns = o->blocked_dst_ns = 0;
+		}
+		for (size_t j = g; j < h; j++) {
+			const struct edge *e = &s->edges[parts[j].i];
+
+			pairs += e->folded ? e->folded : 1;
+			ends[ne++] = (struct agg_end){ parts[j].src, e->folded ? 0 : e->src.pid,
+						       e->src.start_ns };
+			ends[ne++] = (struct agg_end){ parts[j].dst, e->folded ? 0 : e->dst.pid,
+						       e->dst.start_ns };
+			if (h - g == 1)
+				continue;
+			o->exact &= e->exact;
+			o->msgs += e->msgs;
+			o->bytes += e->bytes;
+			o->d_msgs += e->d_msgs;
+			o->d_bytes += e->d_bytes;
+			o->blocked_src_ns += e->blocked_src_ns;
+			o->blocked_dst_ns += e->blocked_dst_ns;
+		}
+		o->folded = 0;
+		o->pairs = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;
+		agg_end_of(&o->src, k, parts[g].src);
+		agg_end_of(&o->dst, k, parts[g].dst);
+	}
+	/* the nodes' names point into the edges (comm: copied) or the snapshot's strings */
+	if (agg_nodes(s, k, ends, ne))
+		goto fail;
+	free(s->edges);
+	s->edges = out;
+	s->n_edges = no;
+	s->agg = k;
+	qsort(s->edges, s->n_edges, sizeof(*s->edges), agg_edge_cmp);
+	free(parts);
+	free(ends);
+	return 0;
+fail:
+	free(parts);
+	free(ends);
+	free(out);
+	free(s->nodes);
+	s->nodes = NULL;
+	s->n_nodes = 0;
+	return -1;
+}
+
+int snapshot_aggregate(struct snapshot *s, enum agg_key k)
+{
+	if (k == AGG_PID || s->agg != AGG_PID)
+		return 0;
+	return aggregate(s, k, NULL);
 }

@@ -44,6 +44,12 @@ struct model_proc {
 	 * snapshot); model_proc_find() gives NULL, see model_cgroup_path().
 	 */
 	const char *cgroup;
+	/*
+	 * Its executable's path (readlink of /proc/PID/exe at fork, exec, or
+	 * when first seen), may be hostile; NULL when unknown (the process was
+	 * gone first).  Like cgroup: set in a snapshot's procs only.
+	 */
+	const char *exe;
 };
 
 /* Cumulative counters of one endpoint, as read from the BPF map. */
@@ -82,6 +88,13 @@ void model_proc_ns(struct model *m, struct proc_ref p, uint32_t ns_pid, uint64_t
  * ignored.
  */
 void model_proc_cgroup(struct model *m, struct proc_ref p, uint64_t cgroup_id);
+/*
+ * Its executable's path (copied, at most MODEL_EXE_MAX - 1 bytes: the tail
+ * is kept); NULL: unknown (it exec'd, and was gone before the path could
+ * be read).  A forked child starts with its parent's (model_proc_fork()).
+ */
+#define MODEL_EXE_MAX 4096
+void model_proc_exe(struct model *m, struct proc_ref p, const char *path);
 /*
  * The path of a cgroup id (copied).  The model keeps the paths of the
  * cgroups its processes are in, and drops them with the processes.
@@ -179,6 +192,12 @@ struct edge_end {
 	uint32_t ns_pid;       /* in its own pid namespace, when known */
 	uint64_t pidns;
 	uint64_t cgroup_id;    /* its process's, 0 when unknown */
+	/*
+	 * An aggregated snapshot's (-a cgroup|exe) end: the key's value, which
+	 * lives as long as the snapshot; NULL otherwise (and with -a comm, whose
+	 * key is comm).  See snapshot_end_name().
+	 */
+	const char *key;
 };
 
 /*
@@ -203,6 +222,30 @@ struct edge {
 	 * are process names (pid 0), its object the kind of object.
 	 */
 	uint32_t folded;
+	/*
+	 * An aggregated snapshot's (-a comm|cgroup|exe) edge: how many process
+	 * pairs it holds (a retention-folded part counts its folded edges);
+	 * its ends are keys, not processes (pid 0).  0 otherwise.
+	 */
+	uint32_t pairs;
+};
+
+/* -a: what processes are grouped by.  AGG_PID: no aggregation. */
+enum agg_key {
+	AGG_PID = 0,
+	AGG_COMM,
+	AGG_EXE,
+	AGG_CGROUP,
+};
+/* "pid", "comm", "exe", "cgroup"; and back (-1 if none). */
+const char *agg_key_name(enum agg_key k);
+int agg_key_parse(const char *word);
+
+/* A node of an aggregated snapshot: one key, and how many processes had it. */
+struct agg_node {
+	const char *key;       /* NULL: comm is the key */
+	char comm[MODEL_COMM_LEN + 1];
+	uint32_t n_procs;      /* live or exited processes (not the names of folded edges) */
 };
 
 struct snapshot {
@@ -219,8 +262,20 @@ struct snapshot {
 	size_t n_procs;
 	unsigned char *ext;    /* the edges' extensions */
 	size_t ext_size;
-	char *strs;            /* the procs' cgroup paths */
+	char *strs;            /* the procs' cgroup and exe paths */
+	/*
+	 * -a: AGG_PID, or edges are aggregated by this key (snapshot_aggregate())
+	 * and the report's nodes are nodes, one per key, not procs (which stay:
+	 * the processes the aggregated edges came from).
+	 */
+	enum agg_key agg;
+	struct agg_node *nodes;
+	size_t n_nodes;
 };
+
+/* What an end is shown by: its key in an aggregated snapshot (or comm). */
+const char *snapshot_end_name(const struct edge_end *end);
+const char *agg_node_name(const struct agg_node *n);
 
 /* e's extension in s, or NULL if it has none. */
 const void *edge_ext(const struct snapshot *s, const struct edge *e);
@@ -235,6 +290,28 @@ const void *edge_ext(const struct snapshot *s, const struct edge *e);
 struct snapshot *model_snapshot(struct model *m, bool final, bool full, double elapsed_s,
 				int64_t wall_sec, const struct model_filter *filter);
 void snapshot_free(struct snapshot *s);
+
+/*
+ * -a: model_snapshot() aggregates its edges by k (AGG_PID: not at all).
+ * An interval (not full) snapshot keeps the aggregated edges any part of
+ * which changed, with every part's counts.
+ */
+void model_set_aggregate(struct model *m, enum agg_key k);
+/* The key; the collector reads executables' paths only for AGG_EXE. */
+enum agg_key model_aggregate(const struct model *m);
+
+/*
+ * Fold the processes of s with the same key into one node: edges group by
+ * (mechanism, kind of object as retention folds them, source key,
+ * destination key); counts and blocked times are summed, exact is the AND
+ * of the parts, pairs counts them.  A group of one edge keeps its object
+ * and extension; a larger one has the kind of object as its object and no
+ * extension (per-pair extras: see -a pid).  Edges folded by retention have
+ * process names only: their ends' cgroup or exe is "?".  s must be full
+ * (or hold the edges meant) and s->procs complete.  0, or -1 when out of
+ * memory (s is then as it was).  AGG_PID: nothing happens.
+ */
+int snapshot_aggregate(struct snapshot *s, enum agg_key k);
 
 /*
  * Retention: fold what exited processes left behind once it has not changed

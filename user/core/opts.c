@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/mech.h"
+#include "core/model.h"
 #include "core/opts.h"
 
 static const char usage[] =
 "Usage: ipctrace [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "Show which processes talk to which through pipes, FIFOs, signals, message\n"
-"queues, shared memory, semaphores, unix sockets and loopback TCP/UDP.\n"
+"queues, shared memory, semaphores, shared futexes (process-shared mutexes\n"
+"and condition variables), unix sockets and loopback TCP/UDP.\n"
 "\n"
 "  -f, --format FMT     table (default), json (JSON lines), dot (Graphviz), svg\n"
 "                       (a picture of the final report, drawn with Graphviz)\n"
@@ -28,6 +30,8 @@ static const char usage[] =
 "                       e.g. /system.slice (repeatable, or a comma list)\n"
 "  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,futex,signal or all\n"
 "                       (default: all)\n"
+"  -a, --aggregate KEY  pid (default), comm, exe or cgroup (one node per KEY:\n"
+"                       an edge sums the process pairs it holds)\n"
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
 "      --full           every report carries all edges (default: interval reports\n"
 "                       carry the edges that changed; the final report all)\n"
@@ -59,6 +63,7 @@ static const struct option longopts[] = {
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "mech", required_argument, NULL, 'm' },
 	{ "output", required_argument, NULL, 'o' },
+	{ "aggregate", required_argument, NULL, 'a' },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "bench-noop", no_argument, NULL, OPT_BENCH_NOOP },
 	{ "full", no_argument, NULL, OPT_FULL },
@@ -242,7 +247,7 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 	optind = 0; /* full reset, so tests can parse more than once */
 	opterr = 0;
 	/* '+': stop at the first non-option, so COMMAND's own flags are left alone */
-	while ((c = getopt_long(argc, argv, "+:f:i:d:p:c:m:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:i:d:p:c:m:o:a:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (parse_format(o, optarg, err))
@@ -277,6 +282,13 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 		case 'm':
 			if (parse_mechs(o, optarg, err))
 				goto fail;
+			break;
+		case 'a':
+			if ((o->aggregate = agg_key_parse(optarg)) < 0) {
+				fprintf(err, "ipctrace: invalid aggregate key '%s' (pid, comm, exe or "
+					"cgroup)\n", optarg);
+				goto fail;
+			}
 			break;
 		case 'o':
 			if (!*optarg) {

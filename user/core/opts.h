@@ -31,6 +31,7 @@ struct opts {
 	int n_cgroups;
 	uint32_t mech_mask;  /* bits (1 << id) of the mechanisms to trace (core/mech.h) */
 	const char *output;  /* -o, NULL for stdout */
+	int aggregate;       /* -a: an enum agg_key (core/model.h), AGG_PID (0) by default */
 	bool full;           /* --full: every report carries every edge */
 	double retention_s;  /* --retention: exited processes' edges kept with pids this long */
 	uint32_t map_entries; /* --map-entries: BPF map size, 0 = the built-in default */

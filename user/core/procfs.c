@@ -122,3 +122,20 @@ uint64_t procfs_self_pidns(void)
 
 	return stat("/proc/self/ns/pid", &st) ? 0 : st.st_ino;
 }
+
+bool procfs_exe(uint32_t pid, uint64_t start_ns, char *buf, size_t len)
+{
+	char path[64], comm[17];
+	uint32_t ppid;
+	ssize_t n;
+
+	if (!len)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, buf, len);
+	if (n <= 0 || (size_t)n >= len)
+		return false;
+	buf[n] = '\0';
+	/* still the same process after the read: then it was its exe */
+	return procfs_lookup(pid, start_ns, &ppid, comm);
+}

@@ -26,6 +26,12 @@ bool procfs_ns_pid(uint32_t pid, uint32_t *ns_pid, uint64_t *pidns);
  * /proc/PID/cgroup) into buf; false if it has none or is not there.
  */
 bool procfs_cgroup(uint32_t pid, char *buf, size_t len);
+/*
+ * The process's executable (readlink of /proc/PID/exe) into buf; false if
+ * it is not there, has none (a kernel thread), or pid is now another
+ * process (start_ns as in procfs_lookup()).  A path too long for buf fails.
+ */
+bool procfs_exe(uint32_t pid, uint64_t start_ns, char *buf, size_t len);
 /* The inode number of this process's pid namespace, 0 if unknown. */
 uint64_t procfs_self_pidns(void);
 /* The initial pid namespace's inode number (PROC_PID_INIT_INO). */

@@ -9,10 +9,28 @@
 #include "kernel/abi.h"
 #include "core/cgroup.h"
 #include "core/collect.h"
+#include "core/procfs.h"
 #include "kernel/kif.h"
 #include "mech/proc.h"
 
 _Static_assert(sizeof(struct ipc_proc_event) == 48 + IPC_COMM_LEN, "proc_event layout");
+
+/*
+ * Its executable, for -a exe, while it is still there.  A forked child
+ * gone first keeps its parent's (the model's); one that exec'd and is gone
+ * is unknown ("?").
+ */
+static void proc_read_exe(struct model *m, struct proc_ref p, bool exec)
+{
+	char path[MODEL_EXE_MAX];
+
+	if (model_aggregate(m) != AGG_EXE)
+		return; /* a readlink and a stat per fork that nothing shows */
+	if (procfs_exe(p.pid, p.start_ns, path, sizeof(path)))
+		model_proc_exe(m, p, path);
+	else if (exec)
+		model_proc_exe(m, p, NULL);
+}
 
 static int on_proc_event(void *ctx, void *data, size_t size)
 {
@@ -37,9 +55,11 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	switch (e->type) {
 	case PROC_FORK:
 		model_proc_fork(m, p, e->ppid, comm);
+		proc_read_exe(m, p, false);
 		break;
 	case PROC_EXEC:
 		model_proc_exec(m, p, comm);
+		proc_read_exe(m, p, true);
 		break;
 	case PROC_COMM:
 		model_proc_comm(m, p, comm);

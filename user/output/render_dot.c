@@ -30,9 +30,20 @@ static void put_name_id(FILE *f, const char *comm)
 		fprintf(f, "%02x", *c);
 }
 
-static void put_end_id(FILE *f, const struct edge *e, const struct edge_end *end)
+/* A key's node (-a): like a name's, "k_" and the key's bytes in hex. */
+static void put_key_id(FILE *f, const char *key)
 {
-	if (e->folded)
+	fputs("k_", f);
+	for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+		fprintf(f, "%02x", *c);
+}
+
+static void put_end_id(FILE *f, const struct snapshot *s, const struct edge *e,
+		       const struct edge_end *end)
+{
+	if (s->agg != AGG_PID)
+		put_key_id(f, snapshot_end_name(end));
+	else if (e->folded)
 		put_name_id(f, end->comm);
 	else
 		put_node_id(f, end->pid, end->start_ns);
@@ -84,23 +95,41 @@ static void put_node(FILE *f, const struct model_proc *p)
 	fputs("\"];\n", f);
 }
 
+/* -a: one node per key, with how many processes it holds. */
+static void put_key_nodes(FILE *f, const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n_nodes; i++) {
+		const char *name = agg_node_name(&s->nodes[i]);
+
+		fputc('\t', f);
+		put_key_id(f, name);
+		fputs(" [label=\"", f);
+		dot_put_escaped(f, name);
+		fprintf(f, "\\n%" PRIu32 " process%s\"];\n", s->nodes[i].n_procs,
+			s->nodes[i].n_procs == 1 ? "" : "es");
+	}
+}
+
 static void put_edge(FILE *f, const struct snapshot *s, const struct edge *e)
 {
 	const struct mech_ops *ops = mech_module_of(e->mech);
 	const char *mech = mech_name(e->mech);
 
 	fputc('\t', f);
-	put_end_id(f, e, &e->src);
+	put_end_id(f, s, e, &e->src);
 	fputs(" -> ", f);
-	put_end_id(f, e, &e->dst);
+	put_end_id(f, s, e, &e->dst);
 	fputs(" [label=\"", f);
 	dot_put_escaped(f, mech ? mech : "?");
 	fputc(' ', f);
 	dot_put_escaped(f, e->object);
-	if (e->folded)
+	if (s->agg != AGG_PID && e->pairs != 1)
+		fprintf(f, "\\n%" PRIu32 " pairs: %" PRIu64 " msgs, %" PRIu64 " B", e->pairs,
+			e->msgs, e->bytes);
+	else if (e->folded)
 		fprintf(f, "\\n%" PRIu32 " edges folded: %" PRIu64 " msgs, %" PRIu64 " B", e->folded,
 			e->msgs, e->bytes);
-	else if (ops && ops->dot_label)
+	else if (ops && ops->dot_label && (s->agg == AGG_PID || edge_ext(s, e)))
 		ops->dot_label(e, edge_ext(s, e), f);
 	else
 		fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
@@ -118,6 +147,14 @@ void render_dot(const struct snapshot *s, FILE *f)
 	size_t i;
 
 	fputs("digraph ipctrace {\n\trankdir=LR;\n\tnode [shape=box];\n", f);
+	if (s->agg != AGG_PID) {
+		put_key_nodes(f, s);
+		for (i = 0; i < s->n_edges; i++)
+			put_edge(f, s, &s->edges[i]);
+		fputs("}\n", f);
+		fflush(f);
+		return;
+	}
 	for (i = 0; i < s->n_procs; i++)
 		put_node(f, &s->procs[i]);
 	/* The kernel sends signals (SI_KERNEL, timers) but is not a process. */

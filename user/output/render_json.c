@@ -46,9 +46,19 @@ static void put_report(const struct snapshot *s, FILE *f)
 	fprintf(f, "},\"edges\":%zu}\n", s->n_edges);
 }
 
-/* A folded edge's ends are process names: no pid. */
-static void put_end(FILE *f, const char *name, const struct edge_end *end, bool folded)
+/*
+ * A folded edge's ends are process names: no pid.  An aggregated one's
+ * (-a) are its key: {"comm":...}, {"exe":...} or {"cgroup":...}.
+ */
+static void put_end(FILE *f, const struct snapshot *s, const char *name,
+		    const struct edge_end *end, bool folded)
 {
+	if (s->agg != AGG_PID) {
+		fprintf(f, ",\"%s\":{\"%s\":", name, agg_key_name(s->agg));
+		json_put_string(f, snapshot_end_name(end));
+		fputc('}', f);
+		return;
+	}
 	if (folded)
 		fprintf(f, ",\"%s\":{\"comm\":", name);
 	else if (end->ns_pid && end->ns_pid != end->pid)
@@ -73,14 +83,16 @@ static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 	fprintf(f, ",\"exact\":%s", e->exact ? "true" : "false");
 	if (e->folded)
 		fprintf(f, ",\"folded\":%" PRIu32, e->folded);
-	put_end(f, "src", &e->src, e->folded);
-	put_end(f, "dst", &e->dst, e->folded);
+	if (s->agg != AGG_PID)
+		fprintf(f, ",\"pairs\":%" PRIu32, e->pairs);
+	put_end(f, s, "src", &e->src, e->folded);
+	put_end(f, s, "dst", &e->dst, e->folded);
 	fprintf(f, ",\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64
 		",\"interval\":{\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 		",\"blocked_ns\":{\"src\":%" PRIu64 ",\"dst\":%" PRIu64 "}",
 		e->msgs, e->bytes, e->d_msgs, e->d_bytes, e->blocked_src_ns, e->blocked_dst_ns);
-	/* what the mechanism adds (core/mech.h); an aggregate has none */
-	if (ops && ops->json && !e->folded)
+	/* what the mechanism adds (core/mech.h); an aggregate of several has none */
+	if (ops && ops->json && !e->folded && (s->agg == AGG_PID || edge_ext(s, e)))
 		ops->json(e, edge_ext(s, e), f);
 	fputs("}\n", f);
 }
@@ -115,6 +127,16 @@ static void put_process(const struct snapshot *s, const struct model_proc *p, FI
 	fputs("}\n", f);
 }
 
+/* An aggregated report's node (-a): its key, and how many processes had it. */
+static void put_node(const struct snapshot *s, const struct agg_node *n, FILE *f)
+{
+	fprintf(f, "{\"type\":\"process\",\"seq\":%" PRIu64 ",\"key\":", s->seq);
+	json_put_string(f, agg_key_name(s->agg));
+	fprintf(f, ",\"%s\":", agg_key_name(s->agg));
+	json_put_string(f, agg_node_name(n));
+	fprintf(f, ",\"processes\":%" PRIu32 "}\n", n->n_procs);
+}
+
 void render_json(const struct snapshot *s, FILE *f)
 {
 	size_t i;
@@ -122,8 +144,13 @@ void render_json(const struct snapshot *s, FILE *f)
 	put_report(s, f);
 	for (i = 0; i < s->n_edges; i++)
 		put_edge(s, &s->edges[i], f);
-	for (i = 0; i < s->n_procs; i++)
-		put_process(s, &s->procs[i], f);
+	if (s->agg != AGG_PID) {
+		for (i = 0; i < s->n_nodes; i++)
+			put_node(s, &s->nodes[i], f);
+	} else {
+		for (i = 0; i < s->n_procs; i++)
+			put_process(s, &s->procs[i], f);
+	}
 	/* A consumer reading a pipe sees each report as soon as it is complete. */
 	fflush(f);
 }

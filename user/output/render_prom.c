@@ -179,8 +179,9 @@ static int collect(const struct snapshot *s, struct row **rowsp, size_t *np)
 			.bsrc = e->blocked_src_ns, .bdst = e->blocked_dst_ns,
 		};
 
-		r.src = prom_label_escape(e->src.comm);
-		r.dst = prom_label_escape(e->dst.comm);
+		/* process names; with -a comm|exe|cgroup the key */
+		r.src = prom_label_escape(snapshot_end_name(&e->src));
+		r.dst = prom_label_escape(snapshot_end_name(&e->dst));
 		if (!r.src || !r.dst || row_key(&r) || add_row(&rows, &n, &cap, &r))
 			goto fail_row;
 		if (k && k->prom_family && k->prom_label) {
@@ -257,7 +258,7 @@ int render_prom(const struct snapshot *s, FILE *f, struct prom_state *st, const 
 	free(v);
 
 	family(f, "ipctrace_ipc_messages_total", "counter",
-	       "IPC operations (messages, writes, signals, wakes) from src to dst, by process name.");
+	       "IPC operations (messages, writes, signals, wakes) from src to dst, by process name (or the -a key).");
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].flabel)
 			continue;
@@ -266,7 +267,7 @@ int render_prom(const struct snapshot *s, FILE *f, struct prom_state *st, const 
 		fprintf(f, "} %" PRIu64 "\n", rows[i].msgs);
 	}
 	family(f, "ipctrace_ipc_bytes_total", "counter",
-	       "Bytes moved from src to dst, by process name (mechanisms that move bytes).");
+	       "Bytes moved from src to dst, by process name or -a key (mechanisms that move bytes).");
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].flabel || !rows[i].has_bytes)
 			continue;

@@ -29,10 +29,15 @@
 /* Header and legend lines around the rows, for the terminal-height limit. */
 #define FRAME_LINES 4
 
-static void put_end(FILE *f, const struct edge_end *end)
+static void put_end(FILE *f, const struct snapshot *s, const struct edge_end *end)
 {
 	char buf[64];
 
+	/* -a: the key (a path keeps its tail: the leaf names it) */
+	if (s->agg != AGG_PID) {
+		text_put_clean_tail(f, snapshot_end_name(end), -W_END);
+		return;
+	}
 	/* The kernel as a sender has no pid worth showing; a container's pid is shown too. */
 	if (end->pid == 0)
 		snprintf(buf, sizeof(buf), "%s", end->comm);
@@ -49,7 +54,7 @@ static void put_object(FILE *f, const struct snapshot *s, const struct edge *e,
 {
 	char buf[sizeof(e->object) + 32];
 
-	if (!ops || !ops->table_object || e->folded) {
+	if (!ops || !ops->table_object || e->folded || (s->agg != AGG_PID && !edge_ext(s, e))) {
 		text_put_clean_tail(f, e->object, -W_OBJ);
 		return;
 	}
@@ -82,7 +87,10 @@ static void put_note(FILE *f, const struct snapshot *s, const struct edge *e,
 	if (e->folded) {
 		/* an aggregate of edges of processes gone: how many */
 		snprintf(note, sizeof(note), "folded %s ", fmt_human(e->folded, 1000, a, sizeof(a)));
-	} else if (ops && ops->table_note) {
+	} else if (s->agg != AGG_PID && e->pairs != 1) {
+		/* an aggregate (-a): how many process pairs */
+		snprintf(note, sizeof(note), "pairs %s ", fmt_human(e->pairs, 1000, a, sizeof(a)));
+	} else if (ops && ops->table_note && (s->agg == AGG_PID || edge_ext(s, e))) {
 		kind = ops->table_note(e, edge_ext(s, e), W_NOTE, note, sizeof(note));
 	}
 	used = strlen(note);
@@ -107,9 +115,9 @@ static void put_row(FILE *f, const struct snapshot *s, const struct edge *e)
 	const char *mech = kind ? kind->label : NULL;
 	char buf[32];
 
-	put_end(f, &e->src);
+	put_end(f, s, &e->src);
 	fputc(' ', f);
-	put_end(f, &e->dst);
+	put_end(f, s, &e->dst);
 	fputc(' ', f);
 	text_put_clean(f, mech ? mech : "?", -W_MECH);
 	fputc(' ', f);
