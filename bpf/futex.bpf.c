@@ -512,23 +512,29 @@ int futex_exit_futex(struct trace_event_raw_sys_exit *ctx)
 	return futex_exit(ctx->ret);
 }
 
-/* futex_wait(uaddr, val, mask, flags, timeout, clockid): Linux 6.7 */
-SEC("tracepoint/syscalls/sys_enter_futex_wait")
-int futex_enter_wait2(struct trace_event_raw_sys_enter *ctx)
+/* futex_wait and futex_wake (Linux 6.7): one word, FUTEX2_PRIVATE in flags. */
+static __always_inline int futex2_enter(__u64 uaddr, unsigned int flags, __u8 call)
 {
-	__u64 uaddr = ctx->args[0], id;
-	unsigned int flags = ctx->args[3];
 	struct futex_stash *st;
+	__u64 id;
 
 	if (flags & FUTEX2_PRIVATE)
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	st = futex_begin(id, FX_WAIT);
+	st = futex_begin(id, call);
 	if (!st)
 		return 0;
 	st->uaddr = uaddr;
 	futex_add_word(st, uaddr);
+	st->wake_keys = call == FX_WAKE ? st->nkeys : 0;
 	return futex_arm(id, st);
+}
+
+/* futex_wait(uaddr, val, mask, flags, timeout, clockid) */
+SEC("tracepoint/syscalls/sys_enter_futex_wait")
+int futex_enter_wait2(struct trace_event_raw_sys_enter *ctx)
+{
+	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAIT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_futex_wait")
@@ -537,23 +543,11 @@ int futex_exit_wait2(struct trace_event_raw_sys_exit *ctx)
 	return futex_exit(ctx->ret);
 }
 
-/* futex_wake(uaddr, mask, nr, flags): Linux 6.7 */
+/* futex_wake(uaddr, mask, nr, flags) */
 SEC("tracepoint/syscalls/sys_enter_futex_wake")
 int futex_enter_wake2(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 uaddr = ctx->args[0], id;
-	unsigned int flags = ctx->args[3];
-	struct futex_stash *st;
-
-	if (flags & FUTEX2_PRIVATE)
-		return 0;
-	id = bpf_get_current_pid_tgid();
-	st = futex_begin(id, FX_WAKE);
-	if (!st)
-		return 0;
-	futex_add_word(st, uaddr);
-	st->wake_keys = st->nkeys;
-	return futex_arm(id, st);
+	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAKE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_futex_wake")

@@ -301,22 +301,10 @@ static inline void truth_futex_no_edge(const char *object, pid_t pid)
  */
 static inline int ex_wait_thread_asleep_in(pid_t tid, const char *wchan)
 {
-	char path[64], buf[128];
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", (int)tid);
-	for (;;) {
-		FILE *f = fopen(path, "re");
-		size_t n;
-
-		if (!f)
-			return -1;
-		n = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[n] = '\0';
-		if (!strncmp(buf, wchan, strlen(wchan)))
-			return 0;
-		ex_sleep_ns(20000);
-	}
+	return ex_wait_wchan(path, wchan);
 }
 
 /*

@@ -44,15 +44,14 @@ static inline void truth_sem(const char *object, pid_t src, pid_t dst, uint64_t 
 }
 
 /*
- * Wait until the single-threaded process pid sleeps in the kernel function
- * whose name starts with wchan (e.g. "futex"), polling every 20 us.
- * Returns 0, or -1 if it could not be read (errno set).
+ * Wait until the wchan file at path (/proc/PID/wchan, or a thread's) names
+ * a kernel function whose name starts with wchan (e.g. "futex"), polling
+ * every 20 us.  Returns 0, or -1 if it could not be read (errno set).
  */
-static inline int ex_wait_asleep_in(pid_t pid, const char *wchan)
+static inline int ex_wait_wchan(const char *path, const char *wchan)
 {
-	char path[64], buf[128];
+	char buf[128];
 
-	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
 	for (;;) {
 		FILE *f = fopen(path, "re");
 		size_t n;
@@ -66,6 +65,15 @@ static inline int ex_wait_asleep_in(pid_t pid, const char *wchan)
 			return 0;
 		ex_sleep_ns(20000);
 	}
+}
+
+/* Until the single-threaded process pid sleeps in wchan... (see above). */
+static inline int ex_wait_asleep_in(pid_t pid, const char *wchan)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);
+	return ex_wait_wchan(path, wchan);
 }
 
 #endif /* IPCTRACE_EXAMPLES_TRUTH_SYNC_H */
