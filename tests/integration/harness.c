@@ -778,3 +778,36 @@ void harness_wait_detached(void)
 	for (int i = 0; i < 200 && detach_in_progress(); i++)
 		usleep(50000);
 }
+
+void cli_run_for(struct cli_run *r, char *const args[], int timeout_s)
+{
+	char *argv[32];
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	harness_require_binaries(NULL);
+	strcpy(r->dir, "/tmp/ipctrace-cli.XXXXXX");
+	cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
+	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
+	snprintf(r->json_path, sizeof(r->json_path), "%s/out.json", r->dir);
+	for (; args[n] && n < sizeof(argv) / sizeof(argv[0]) - 1; n++)
+		argv[n] = strcmp(args[n], OUT_FILE) ? args[n] : r->json_path;
+	argv[n] = NULL;
+	cr_assert(harness_run(argv, r->out_path, r->err_path, timeout_s, &r->res) == 0,
+		  "cannot run %s: %s", argv[0], strerror(errno));
+	r->out = harness_slurp(r->out_path);
+	r->err = harness_slurp(r->err_path);
+	r->json = harness_slurp(r->json_path);
+}
+
+void cli_free(struct cli_run *r)
+{
+	unlink(r->out_path);
+	unlink(r->err_path);
+	unlink(r->json_path);
+	rmdir(r->dir);
+	free(r->out);
+	free(r->err);
+	free(r->json);
+}

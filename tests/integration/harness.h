@@ -99,6 +99,21 @@ bool harness_member_edge(const struct json_object *t, const struct json_object *
  */
 void harness_wait_detached(void);
 
+/* One run of ./ipctrace with its stdout, stderr and -o file in a temp dir. */
+struct cli_run {
+	char dir[64], out_path[128], err_path[128], json_path[128];
+	struct run_result res;
+	char *out, *err, *json;
+};
+
+/* An argv entry replaced by the path of a file in the run's temp dir (for -o). */
+#define OUT_FILE "@OUT@"
+
+/* Run args (NULL-terminated, args[0] the program) with a timeout; slurp what it wrote. */
+void cli_run_for(struct cli_run *r, char *const args[], int timeout_s);
+/* Remove the run's files and free what it read. */
+void cli_free(struct cli_run *r);
+
 /* Print everything about a run to stderr (for a failing extra check). */
 void harness_dump(const struct traced *tr, const char *problems);
 

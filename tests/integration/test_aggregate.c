@@ -15,68 +15,30 @@
 
 #include "harness.h"
 
-struct agg_run {
-	char dir[64], out_path[128], err_path[128], json_path[128];
-	struct run_result res;
-	char *out, *err, *json;
-};
-
-static void agg_run(struct agg_run *r, char *const args[])
-{
-	char *argv[32];
-	size_t n = 0;
-
-	memset(r, 0, sizeof(*r));
-	harness_require_binaries(NULL);
-	strcpy(r->dir, "/tmp/ipctrace-agg.XXXXXX");
-	cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
-	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
-	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
-	snprintf(r->json_path, sizeof(r->json_path), "%s/out.json", r->dir);
-	for (; args[n] && n < sizeof(argv) / sizeof(argv[0]) - 1; n++)
-		argv[n] = strcmp(args[n], "@OUT@") ? args[n] : r->json_path;
-	argv[n] = NULL;
-	cr_assert(harness_run(argv, r->out_path, r->err_path, 60, &r->res) == 0,
-		  "cannot run %s: %s", argv[0], strerror(errno));
-	r->out = harness_slurp(r->out_path);
-	r->err = harness_slurp(r->err_path);
-	r->json = harness_slurp(r->json_path);
-}
-
-static void agg_free(struct agg_run *r)
-{
-	unlink(r->out_path);
-	unlink(r->err_path);
-	unlink(r->json_path);
-	rmdir(r->dir);
-	free(r->out);
-	free(r->err);
-	free(r->json);
-}
 
 TestSuite(aggregate, .timeout = 120);
 
 Test(aggregate, unknown_key_is_a_usage_error)
 {
-	struct agg_run r;
+	struct cli_run r;
 
-	agg_run(&r, (char *[]){ IPCTRACE_BIN, "-a", "name", "-d", "1", NULL });
+	cli_run_for(&r, (char *[]){ IPCTRACE_BIN, "-a", "name", "-d", "1", NULL }, 60);
 	cr_expect(WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 2, "stderr: %s", r.err);
 	cr_expect(strstr(r.err, "invalid aggregate key 'name'"), "stderr: %s", r.err);
 	cr_expect_eq(*r.out, '\0');
-	agg_free(&r);
+	cli_free(&r);
 }
 
 Test(aggregate, shell_loop_is_one_edge_by_comm)
 {
-	struct agg_run r;
+	struct cli_run r;
 	int n_edges = 0, found = 0, nodes = 0;
 	char *line, *save = NULL;
 
 	harness_require_bpf();
-	agg_run(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-a", "comm", "-o", "@OUT@", "--",
+	cli_run_for(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-a", "comm", "-o", OUT_FILE, "--",
 				"/bin/sh", "-c",
-				"for i in 1 2 3 4 5; do echo x | cat >/dev/null; done", NULL });
+				"for i in 1 2 3 4 5; do echo x | cat >/dev/null; done", NULL }, 60);
 	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 0,
 		  "ipctrace failed: %s", r.err);
 	for (line = strtok_r(r.json, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -114,7 +76,7 @@ Test(aggregate, shell_loop_is_one_edge_by_comm)
 	}
 	cr_expect_eq(found, 1, "one sh -> cat pipe edge (of %d edges)", n_edges);
 	cr_expect_geq(nodes, 2, "the sh and cat nodes");
-	agg_free(&r);
+	cli_free(&r);
 }
 
 /*
@@ -124,16 +86,16 @@ Test(aggregate, shell_loop_is_one_edge_by_comm)
  */
 Test(aggregate, shell_loop_by_exe)
 {
-	struct agg_run r;
+	struct cli_run r;
 	char sh[PATH_MAX];
 	int64_t pairs = 0, bytes = 0, v;
 	char *line, *save = NULL;
 
 	harness_require_bpf();
 	cr_assert_not_null(realpath("/bin/sh", sh));
-	agg_run(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-a", "exe", "-o", "@OUT@", "--",
+	cli_run_for(&r, (char *[]){ IPCTRACE_BIN, "-f", "json", "-a", "exe", "-o", OUT_FILE, "--",
 				"/bin/sh", "-c",
-				"for i in 1 2 3 4 5; do echo x | cat >/dev/null; done", NULL });
+				"for i in 1 2 3 4 5; do echo x | cat >/dev/null; done", NULL }, 60);
 	cr_assert(!r.res.timed_out && WIFEXITED(r.res.status) && WEXITSTATUS(r.res.status) == 0,
 		  "ipctrace failed: %s", r.err);
 	for (line = strtok_r(r.json, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -157,5 +119,5 @@ Test(aggregate, shell_loop_by_exe)
 	}
 	cr_expect_eq(pairs, 5, "pipe pairs from %s to cat:\n%s", sh, r.json);
 	cr_expect_eq(bytes, 10);
-	agg_free(&r);
+	cli_free(&r);
 }

@@ -17,47 +17,10 @@
 
 #include "harness.h"
 
-struct cli_run {
-	char dir[64], out_path[128], err_path[128], json_path[128];
-	struct run_result res;
-	char *out, *err, *json;
-};
-
-/* An argv entry replaced by the path of a file in the run's temp dir (for -o). */
-#define OUT_FILE "@OUT@"
-
 /* Run ./ipctrace ARGS...; stdout, stderr and the OUT_FILE live in a temp dir. */
 static void cli_run(struct cli_run *r, char *const args[])
 {
-	char *argv[32];
-	size_t n = 0;
-
-	memset(r, 0, sizeof(*r));
-	harness_require_binaries(NULL);
-	strcpy(r->dir, "/tmp/ipctrace-cli.XXXXXX");
-	cr_assert(mkdtemp(r->dir), "mkdtemp: %s", strerror(errno));
-	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
-	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
-	snprintf(r->json_path, sizeof(r->json_path), "%s/out.json", r->dir);
-	for (; args[n] && n < sizeof(argv) / sizeof(argv[0]) - 1; n++)
-		argv[n] = strcmp(args[n], OUT_FILE) ? args[n] : r->json_path;
-	argv[n] = NULL;
-	cr_assert(harness_run(argv, r->out_path, r->err_path, 30, &r->res) == 0,
-		  "cannot run %s: %s", argv[0], strerror(errno));
-	r->out = harness_slurp(r->out_path);
-	r->err = harness_slurp(r->err_path);
-	r->json = harness_slurp(r->json_path);
-}
-
-static void cli_free(struct cli_run *r)
-{
-	unlink(r->out_path);
-	unlink(r->err_path);
-	unlink(r->json_path);
-	rmdir(r->dir);
-	free(r->out);
-	free(r->err);
-	free(r->json);
+	cli_run_for(r, args, 30);
 }
 
 static const char *describe(const struct cli_run *r)
