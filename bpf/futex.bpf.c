@@ -57,8 +57,6 @@
 #define ETIMEDOUT 110
 #define ERESTARTSYS 512
 #define ERESTART_RESTARTBLOCK 516
-#define SEMC_PPOST 3             /* sem_stash.call of a traced sem_post/sem_wait */
-#define SEMC_PWAIT 4
 
 #define FX_KEYS 4                /* words per call: 2, or futex_waitv's first 4 shared */
 

@@ -854,20 +854,29 @@ static void comm_words(const char *comm, uint64_t *w)
 	memcpy(w, buf, sizeof(buf));
 }
 
+/* The kind an edge folds or aggregates under: its module's, else the core's rule. */
+static void edge_kind(const struct edge *e, char *buf, size_t len)
+{
+	const struct mech_ops *ops = mech_module_of(e->mech);
+
+	if (e->folded)
+		snprintf(buf, len, "%.*s", (int)(len - 1), e->object); /* already a kind */
+	else if (ops && ops->fold_kind)
+		ops->fold_kind(e, buf, len);
+	else
+		default_fold_kind(e->object, buf, len);
+}
+
 /* Add e to the aggregate of its (mech, kind, source name, destination name). */
 static int fold_edge(struct model *m, const struct edge *e)
 {
-	const struct mech_ops *ops = mech_module_of(e->mech);
 	char kind[sizeof(((struct fold_ent *)0)->kind)];
 	uint64_t key[6];
 	struct fold_ent *f;
 	bool created;
 	long i;
 
-	if (ops && ops->fold_kind)
-		ops->fold_kind(e, kind, sizeof(kind));
-	else
-		default_fold_kind(e->object, kind, sizeof(kind));
+	edge_kind(e, kind, sizeof(kind));
 	key[0] = (uint64_t)e->mech;
 	key[1] = ktab_hash_str(kind, 0);
 	comm_words(e->src.comm, &key[2]);
@@ -1650,17 +1659,6 @@ static const char *end_key(const struct snapshot *s, enum agg_key k, const struc
 	return v ? v : "?";
 }
 
-static void edge_kind(const struct edge *e, char *buf, size_t len)
-{
-	const struct mech_ops *ops = mech_module_of(e->mech);
-
-	if (e->folded)
-		snprintf(buf, len, "%.*s", (int)(len - 1), e->object); /* already a kind */
-	else if (ops && ops->fold_kind)
-		ops->fold_kind(e, buf, len);
-	else
-		default_fold_kind(e->object, buf, len);
-}
 
 static void agg_end_of(struct edge_end *o, enum agg_key k, const char *key)
 {
