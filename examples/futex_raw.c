@@ -334,16 +334,8 @@ int main(int argc, char **argv)
 		ex_die_usage(usage, "-P: private futexes are for threads (-t) only");
 	if (cpu >= 0 && !c.bench)
 		ex_die_usage(usage, "-C: pinning is for the benchmark (-b) only");
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "futex_raw: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-			return 1;
-		}
-	}
+	if (ex_pin_cpu(cpu))
+		return 1;
 	c.priv = priv ? FUTEX_PRIVATE_FLAG : 0;
 	ex_setup();
 	ex_watchdog(remove_home);

@@ -37,16 +37,8 @@ int main(int argc, char **argv)
 		ex_die_usage(usage, "unexpected argument '%s'", argv[optind]);
 	ex_setup();
 
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "pingpong: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-			return 1;
-		}
-	}
+	if (ex_pin_cpu(cpu))
+		return 1;
 	buf = malloc(size);
 	if (!buf || pipe(ping) || pipe(pong)) {
 		perror("pipe");

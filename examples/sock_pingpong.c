@@ -138,17 +138,8 @@ int main(int argc, char **argv)
 		ex_die_usage(usage, "-s: at most 4096 with -m sendfile or splice");
 	ex_setup();
 
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "sock_pingpong: cannot pin to CPU %d: %s\n", cpu,
-				strerror(errno));
-			return 1;
-		}
-	}
+	if (ex_pin_cpu(cpu))
+		return 1;
 	buf = malloc(size);
 	if (!buf || (tcp ? tcp_pair(sv) : socketpair(AF_UNIX, SOCK_STREAM, 0, sv))) {
 		perror("sock_pingpong: socket");

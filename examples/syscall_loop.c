@@ -27,17 +27,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		ex_die_usage(usage, "unexpected argument '%s'", argv[optind]);
-	if (cpu >= 0) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(cpu, &set);
-		if (sched_setaffinity(0, sizeof(set), &set)) {
-			fprintf(stderr, "syscall_loop: cannot pin to CPU %d: %s\n", cpu,
-				strerror(errno));
-			return 1;
-		}
-	}
+	if (ex_pin_cpu(cpu))
+		return 1;
 
 	t0 = ex_now_ns();
 	/* syscall(2) directly: a libc is free to cache what it can. */

@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -83,6 +84,23 @@ static inline uint64_t ex_parse_u64(const char *arg, char opt, uint64_t min, uin
 		ex_die_usage(usage, "-%c: '%s' out of range [%" PRIu64 ", %" PRIu64 "]", opt, arg,
 			     min, max);
 	return v;
+}
+
+/* Pin this process (and what it forks) to cpu; -1 leaves it free.  0, or -1 said on stderr. */
+static inline int ex_pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		fprintf(stderr, "%s: cannot pin to CPU %d: %s\n", program_invocation_short_name, cpu,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static inline uint64_t ex_now_ns(void)
