@@ -51,6 +51,7 @@ struct fold_ent {
 	char kind[64];   /* the object without its instance: "pipe", "/tmp/sock", "SIGCHLD" */
 	char src_comm[MODEL_COMM_LEN + 1], dst_comm[MODEL_COMM_LEN + 1];
 	uint64_t edges, msgs, bytes, blocked_src_ns, blocked_dst_ns;
+	uint64_t wakes, wake_blocked_ns, back_wakes, back_wake_blocked_ns;
 	bool inexact;
 };
 
@@ -70,8 +71,10 @@ struct cg_ent {
 /* An edge of the previous snapshot, to compute deltas against. */
 struct prev_ent {
 	uint64_t key[7]; /* mech, key_a, key_b, src pid, src start, dst pid, dst start */
-	uint64_t msgs, bytes;
+	uint64_t msgs, bytes, blocked_src_ns, blocked_dst_ns;
+	uint64_t wakes, wake_blocked_ns, back_wakes, back_wake_blocked_ns;
 	uint64_t digest;  /* of everything else the edge shows: changed if it differs */
+	uint32_t idle;    /* the edge's idle count in that snapshot */
 };
 
 struct model {
@@ -894,6 +897,10 @@ static int fold_edge(struct model *m, const struct edge *e)
 	f->bytes += e->bytes;
 	f->blocked_src_ns += e->blocked_src_ns;
 	f->blocked_dst_ns += e->blocked_dst_ns;
+	f->wakes += e->wakes;
+	f->wake_blocked_ns += e->wake_blocked_ns;
+	f->back_wakes += e->back_wakes;
+	f->back_wake_blocked_ns += e->back_wake_blocked_ns;
 	f->inexact |= !e->exact;
 	return 0;
 }
@@ -1206,6 +1213,10 @@ static int add_folds(const struct model *m, struct edge_sink *out)
 		e->bytes = f->bytes;
 		e->blocked_src_ns = f->blocked_src_ns;
 		e->blocked_dst_ns = f->blocked_dst_ns;
+		e->wakes = f->wakes;
+		e->wake_blocked_ns = f->wake_blocked_ns;
+		e->back_wakes = f->back_wakes;
+		e->back_wake_blocked_ns = f->back_wake_blocked_ns;
 		e->folded = f->edges > UINT32_MAX ? UINT32_MAX : (uint32_t)f->edges;
 	}
 	return 0;
@@ -1244,7 +1255,8 @@ static uint64_t edge_digest(const struct edge_sink *eb, const struct edge *e)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 	const unsigned char *p;
-	uint64_t words[3] = { e->blocked_src_ns, e->blocked_dst_ns, e->exact };
+	uint64_t words[7] = { e->blocked_src_ns, e->blocked_dst_ns, e->exact, e->wakes,
+			      e->wake_blocked_ns, e->back_wakes, e->back_wake_blocked_ns };
 
 	p = (const unsigned char *)words;
 	for (size_t i = 0; i < sizeof(words); i++)
@@ -1277,6 +1289,10 @@ static int compute_deltas(const struct model *m, struct edge_sink *eb, struct kt
 		/* What folds was reported as it happened: an aggregate is no activity. */
 		if (e->folded) {
 			e->d_msgs = e->d_bytes = 0;
+			e->d_blocked_src_ns = e->d_blocked_dst_ns = 0;
+			e->d_wakes = e->d_wake_blocked_ns = 0;
+			e->d_back_wakes = e->d_back_wake_blocked_ns = 0;
+			e->idle = UINT32_MAX;
 			changed[i] = false;
 			continue;
 		}
@@ -1285,14 +1301,29 @@ static int compute_deltas(const struct model *m, struct edge_sink *eb, struct kt
 		p = k < 0 ? NULL : ktab_at(&m->prev, k);
 		e->d_msgs = sub_floor0(e->msgs, p ? p->msgs : 0);
 		e->d_bytes = sub_floor0(e->bytes, p ? p->bytes : 0);
+		e->d_blocked_src_ns = sub_floor0(e->blocked_src_ns, p ? p->blocked_src_ns : 0);
+		e->d_blocked_dst_ns = sub_floor0(e->blocked_dst_ns, p ? p->blocked_dst_ns : 0);
+		e->d_wakes = sub_floor0(e->wakes, p ? p->wakes : 0);
+		e->d_wake_blocked_ns = sub_floor0(e->wake_blocked_ns, p ? p->wake_blocked_ns : 0);
+		e->d_back_wakes = sub_floor0(e->back_wakes, p ? p->back_wakes : 0);
+		e->d_back_wake_blocked_ns =
+			sub_floor0(e->back_wake_blocked_ns, p ? p->back_wake_blocked_ns : 0);
 		changed[i] = !p || p->msgs != e->msgs || p->bytes != e->bytes || p->digest != digest;
+		e->idle = changed[i] ? 0 : (p->idle < UINT32_MAX ? p->idle + 1 : p->idle);
 
 		if ((k = ktab_get(next, key, NULL)) < 0)
 			return -1;
 		p = ktab_at(next, k);
 		p->msgs = e->msgs;
 		p->bytes = e->bytes;
+		p->blocked_src_ns = e->blocked_src_ns;
+		p->blocked_dst_ns = e->blocked_dst_ns;
+		p->wakes = e->wakes;
+		p->wake_blocked_ns = e->wake_blocked_ns;
+		p->back_wakes = e->back_wakes;
+		p->back_wake_blocked_ns = e->back_wake_blocked_ns;
 		p->digest = digest;
+		p->idle = e->idle;
 	}
 	return 0;
 }
@@ -1741,6 +1772,11 @@ static int aggregate(struct snapshot *s, enum agg_key k, const bool *changed)
 			o->exact = true;
 			o->msgs = o->bytes = o->d_msgs = o->d_bytes = 0;
 			o->blocked_src_ns = o->blocked_dst_ns = 0;
+			o->d_blocked_src_ns = o->d_blocked_dst_ns = 0;
+			o->wakes = o->wake_blocked_ns = o->d_wakes = o->d_wake_blocked_ns = 0;
+			o->back_wakes = o->back_wake_blocked_ns = 0;
+			o->d_back_wakes = o->d_back_wake_blocked_ns = 0;
+			o->idle = UINT32_MAX;
 		}
 		for (size_t j = g; j < h; j++) {
 			const struct edge *e = &s->edges[parts[j].i];
@@ -1759,6 +1795,18 @@ static int aggregate(struct snapshot *s, enum agg_key k, const bool *changed)
 			o->d_bytes += e->d_bytes;
 			o->blocked_src_ns += e->blocked_src_ns;
 			o->blocked_dst_ns += e->blocked_dst_ns;
+			o->d_blocked_src_ns += e->d_blocked_src_ns;
+			o->d_blocked_dst_ns += e->d_blocked_dst_ns;
+			o->wakes += e->wakes;
+			o->wake_blocked_ns += e->wake_blocked_ns;
+			o->d_wakes += e->d_wakes;
+			o->d_wake_blocked_ns += e->d_wake_blocked_ns;
+			o->back_wakes += e->back_wakes;
+			o->back_wake_blocked_ns += e->back_wake_blocked_ns;
+			o->d_back_wakes += e->d_back_wakes;
+			o->d_back_wake_blocked_ns += e->d_back_wake_blocked_ns;
+			if (e->idle < o->idle)
+				o->idle = e->idle;
 		}
 		o->folded = 0;
 		o->pairs = pairs > UINT32_MAX ? UINT32_MAX : (uint32_t)pairs;

@@ -215,6 +215,18 @@ struct edge {
 	uint64_t msgs, bytes;  /* cumulative */
 	uint64_t d_msgs, d_bytes; /* since the previous snapshot */
 	uint64_t blocked_src_ns, blocked_dst_ns;
+	uint64_t d_blocked_src_ns, d_blocked_dst_ns; /* since the previous snapshot */
+	/*
+	 * Wake-ups through the object (cumulative, d_: since the previous
+	 * snapshot): src's calls ended dst's blocked waits (it sent what dst
+	 * waited for, posted, woke), and wake_blocked_ns is how long dst had
+	 * been blocked in those waits.  back_: dst's calls ended src's blocked
+	 * waits (it made room in a full object src was writing to).
+	 */
+	uint64_t wakes, wake_blocked_ns, d_wakes, d_wake_blocked_ns;
+	uint64_t back_wakes, back_wake_blocked_ns, d_back_wakes, d_back_wake_blocked_ns;
+	/* Snapshots in a row in which this edge did not change (0: it changed in this one). */
+	uint32_t idle;
 	uint32_t ext_off, ext_len;
 	/*
 	 * 0 for an edge between two processes.  Else the number of edges folded
