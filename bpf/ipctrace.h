@@ -52,13 +52,14 @@ enum ipc_stat {
 	STAT_SHM_EV_LOST,      /* shared memory attach ring buffer full */
 	STAT_SEM_OPS_CUT,      /* a semop with more operations than sem.bpf.c reads */
 	STAT_VMA_BUSY,         /* a sem or futex op not counted: its memory map was locked */
+	STAT_WAKES_FULL,       /* a wake-up through a pipe, socket or queue not counted: map full */
 	STAT_MAX,
 };
 
 /* Each statistic's name in reports ("lost" by cause). */
 #define STAT_NAMES { "endpoints_full", "signals_full", "stash_full", "proc_events_lost", \
 		     "traced_full", "objnames_full", "shm_events_lost", "semop_ops_cut", \
-		     "vma_busy" }
+		     "vma_busy", "wakes_full" }
 
 /* The statistics that count dropped ring buffer records; the rest are full maps. */
 #define STAT_EVENT_LOSS ((1u << STAT_PROC_EV_LOST) | (1u << STAT_SHM_EV_LOST))
@@ -296,7 +297,13 @@ struct wake_key {
 	__u64 obj_a;
 	__u64 obj_b;
 	__u8 mech;
-	__u8 pad[7];
+	/*
+	 * ipc_wakes (bpf/wake.bpf.h): 0, the waker's call gave the wakee what
+	 * it waited for (data, a message); 1, it made room in a full object
+	 * the wakee was blocked writing to.
+	 */
+	__u8 back;
+	__u8 pad[6];
 };
 
 struct wake_val {

@@ -12,6 +12,7 @@
  * and in the object's per-CPU statistics.
  */
 #include "common.bpf.h"
+#include "wake.bpf.h"
 
 #define MQUEUE_MAGIC 0x19800202
 #define IPC_RMID 0
@@ -49,8 +50,17 @@ struct mq_stash {
 	__u8 full;
 	__u8 empty;
 	__u8 has_key;
-	__u8 pad[2];
+	__u8 waking;     /* a send or receive: counted in mq_active */
+	__u8 pad;
+	__u64 nvcsw;     /* fast_task: voluntary context switches at sys_enter */
 };
+
+/*
+ * Threads inside a traced send or receive, machine-wide: while 0, mq's
+ * sched_waking program costs one load.  A thread killed mid-call (or an
+ * LRU eviction) leaves it too high, which only costs the lookup it saves.
+ */
+__u64 mq_active = 0;
 
 /*
  * The call in progress, per thread: task storage where tracepoints may use
@@ -367,19 +377,26 @@ static __always_inline void stash_put(__u64 id, struct mq_stash *st)
 	struct mq_stash *slot;
 
 	st->ts = bpf_ktime_get_ns();
+	st->waking = st->op == OP_SEND || st->op == OP_RECV;
 	if (fast_task) {
 		task = bpf_get_current_task_btf();
 		st->start_ns = task->group_leader->start_boottime;
+		st->nvcsw = task->nvcsw;
 		slot = bpf_task_storage_get(&mq_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (slot)
-			*slot = *st;
-		else
+		if (!slot) {
 			stat_inc(STAT_STASH_FULL);
-		return;
+			return;
+		}
+		*slot = *st;
+	} else {
+		st->start_ns = current_start_ns();
+		if (bpf_map_update_elem(&mq_stash, &id, st, BPF_ANY)) {
+			stat_inc(STAT_STASH_FULL);
+			return;
+		}
 	}
-	st->start_ns = current_start_ns();
-	if (bpf_map_update_elem(&mq_stash, &id, st, BPF_ANY))
-		stat_inc(STAT_STASH_FULL);
+	if (st->waking)
+		__sync_fetch_and_add(&mq_active, 1);
 }
 
 /* The current thread's call in progress, or NULL. */
@@ -396,6 +413,8 @@ static __always_inline struct mq_stash *stash_get(__u64 id)
 
 static __always_inline void stash_done(__u64 id, struct mq_stash *st)
 {
+	if (st->waking && mq_active)
+		__sync_fetch_and_add(&mq_active, -1);
 	if (fast_task)
 		st->ts = 0; /* the storage lives as long as the thread */
 	else
@@ -485,6 +504,28 @@ static __always_inline void account_msg(__u64 id, const struct mq_stash *st, __u
 	}
 }
 
+/*
+ * A send or receive that slept: released by a traced receiver (room) or
+ * sender (a message) of the same queue?
+ */
+static __always_inline void mq_woken(__u64 id, const struct mq_stash *st)
+{
+	const struct ipc_woken *r;
+	bool back = st->op == OP_SEND;
+
+	if (!slept_since(st->nvcsw))
+		return;
+	r = woken_since(st->ts);
+	if (!r)
+		return;
+	if (back ? (r->room_mech != st->mech || r->room.obj_a != st->obj_a ||
+		    r->room.obj_b != st->obj_b)
+		 : (r->data_mech != st->mech || r->data.obj_a != st->obj_a ||
+		    r->data.obj_b != st->obj_b))
+		return;
+	wake_count(r, id >> 32, st->start_ns, st->mech, st->obj_a, st->obj_b, back, st->ts);
+}
+
 static __always_inline int mq_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -497,6 +538,8 @@ static __always_inline int mq_exit(long ret)
 	st = stash_get(id);
 	if (!st)
 		return 0;
+	if (st->waking)
+		mq_woken(id, st);
 	switch (st->op) {
 	case OP_SEND:
 		/* mq_timedsend and msgsnd return 0; the size is what was asked */
@@ -750,6 +793,38 @@ SEC("tracepoint/syscalls/sys_exit_msgctl")
 int msg_exit_ctl(struct trace_event_raw_sys_exit *ctx)
 {
 	return mq_exit(ctx->ret);
+}
+
+/*
+ * sched_waking(struct task_struct *p), in the waker's context: one load
+ * for every wake-up of the machine while no traced thread is inside a send
+ * or receive; what it leaves is checked by the wakee (mq_woken()).
+ */
+SEC("raw_tracepoint/sched_waking")
+int mqmsg_waking(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ipc_woken r = {};
+	struct mq_stash *st;
+
+	if (bench_noop || !mq_active)
+		return 0;
+	st = stash_get(id);
+	if (!st || !st->waking)
+		return 0;
+	r.waker_start_ns = st->start_ns;
+	if (st->op == OP_SEND) {
+		r.data_mech = st->mech;
+		r.data.obj_a = st->obj_a;
+		r.data.obj_b = st->obj_b;
+	} else {
+		r.room_mech = st->mech;
+		r.room.obj_a = st->obj_a;
+		r.room.obj_b = st->obj_b;
+	}
+	woken_leave(p, &r, id >> 32);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -156,8 +156,11 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 		else
 			st.mech_in = pipe_resolve(file, &st.in, &st);
 	} else {
-		if (fd_in >= 0)
+		if (fd_in >= 0) {
 			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st);
+			/* reading a socket can make room for its peer's blocked sender */
+			st.sock_rx = st.sock;
+		}
 		if (fd_out >= 0)
 			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st);
 	}
@@ -174,6 +177,8 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 		return 0;
 	}
 	st.wanted = 1;
+	st.fd = st.sock_rx ? fd_in : fd_out;
+	st.nvcsw = t->nvcsw;
 	st.start_ns = t->group_leader->start_boottime;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
@@ -182,12 +187,15 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 }
 
 /* The fallback: a hash-map stash and probe reads.  in is read from, out written to. */
-static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct file *out)
+static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct file *out,
+					   int fd_in, int fd_out)
 {
 	struct pipe_stash st = {};
 
 	st.mech_in = pipe_resolve(in, &st.in, &st);
+	st.sock_rx = st.sock;
 	st.mech_out = pipe_resolve(out, &st.out, &st);
+	st.fd = st.sock_rx ? fd_in : fd_out;
 	if (!st.mech_in && !st.mech_out && !st.sock)
 		return 0;
 	st.ts = bpf_ktime_get_ns();
@@ -210,7 +218,30 @@ static __always_inline int pipe_enter(int fd_in, int fd_out)
 	if (!tgid_wanted(id >> 32))
 		return 0;
 	return pipe_enter_slow(id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
-			       fd_out >= 0 ? current_fd_file(fd_out) : NULL);
+			       fd_out >= 0 ? current_fd_file(fd_out) : NULL, fd_in, fd_out);
+}
+
+/*
+ * A read or write of a pipe or FIFO that slept: was it released by a
+ * traced writer (data) or reader (room) through the same object?
+ */
+static __always_inline void pipe_woken(const struct pipe_stash *st, __u32 tgid)
+{
+	const struct ipc_woken *r;
+
+	if (!slept_since(st->nvcsw))
+		return;
+	r = woken_since(st->ts);
+	if (!r)
+		return;
+	if (st->mech_in && r->data_mech == st->mech_in && r->data.obj_a == st->in.obj_a &&
+	    r->data.obj_b == st->in.obj_b)
+		wake_count(r, tgid, st->start_ns, st->mech_in, st->in.obj_a, st->in.obj_b, false,
+			   st->ts);
+	else if (st->mech_out && r->room_mech == st->mech_out && r->room.obj_a == st->out.obj_a &&
+		 r->room.obj_b == st->out.obj_b)
+		wake_count(r, tgid, st->start_ns, st->mech_out, st->out.obj_a, st->out.obj_b, true,
+			   st->ts);
 }
 
 static __always_inline int pipe_exit(long ret)
@@ -251,6 +282,8 @@ static __always_inline int pipe_exit(long ret)
 			ep_account(&key, ret, dt);
 		}
 	}
+	if (st->mech_in || st->mech_out)
+		pipe_woken(st, fast_task ? task->tgid : id >> 32);
 	if (fast_task)
 		st->ts = 0; /* consumed; the storage itself lives as long as the thread */
 	else
@@ -336,8 +369,8 @@ int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 	if (!file)
 		return 0;
 	if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE)
-		return pipe_enter_slow(id, NULL, file);
-	return pipe_enter_slow(id, file, NULL);
+		return pipe_enter_slow(id, NULL, file, -1, fd);
+	return pipe_enter_slow(id, file, NULL, fd, -1);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")
@@ -386,6 +419,46 @@ SEC("tracepoint/syscalls/sys_exit_vmsplice")
 int pipe_exit_vmsplice(struct trace_event_raw_sys_exit *ctx)
 {
 	return pipe_exit(ctx->ret);
+}
+
+/*
+ * sched_waking(struct task_struct *p), in the waker's context: one
+ * per-thread lookup for every wake-up of the machine; more only when the
+ * waker is inside a traced pipe, FIFO or socket call.  What it leaves is
+ * checked by the wakee when its call returns (pipe_woken(), sock.bpf.c).
+ */
+SEC("raw_tracepoint/sched_waking")
+int pipe_waking(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	struct ipc_woken r = {};
+	struct pipe_stash *st;
+	__u64 id = 0;
+
+	if (bench_noop)
+		return 0;
+	if (fast_task) {
+		st = bpf_task_storage_get(&pipe_tstash, bpf_get_current_task_btf(), 0, 0);
+	} else {
+		id = bpf_get_current_pid_tgid();
+		st = bpf_map_lookup_elem(&pipe_stash, &id);
+	}
+	if (!st || !st->ts)
+		return 0;
+	r.waker_start_ns = st->start_ns;
+	r.data_mech = st->mech_out;
+	r.data = st->out;
+	r.room_mech = st->mech_in;
+	r.room = st->in;
+	if (st->sock) {
+		r.data_sk = st->wake_sk;
+		if (st->sock_rx)
+			r.room_sk = st->sk ? st->sk : fd_sock(st->fd);
+	}
+	if (!r.data_mech && !r.room_mech && !r.data_sk && !r.room_sk)
+		return 0;
+	woken_leave(p, &r, bpf_get_current_pid_tgid() >> 32);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

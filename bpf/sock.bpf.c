@@ -696,6 +696,61 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
 }
 
 /*
+ * A receive that slept: released by a traced sender whose data reached sk
+ * (sk_data_ready named it in the sender's call).  key: the receiving
+ * object, as counted.
+ */
+static __always_inline void sock_woken_data(struct pipe_stash *st, struct sock *sk,
+					    const struct ep_key *key)
+{
+	const struct ipc_woken *r;
+
+	if (!slept_since(st->nvcsw))
+		return;
+	r = woken_since(st->ts);
+	if (!r || r->data_sk != (__u64)sk)
+		return;
+	st->woke = 1;
+	wake_count(r, key->tgid, key->start_ns, key->mech, key->obj_a, key->obj_b, false, st->ts);
+}
+
+/*
+ * Is rsk the other end of sk's connection?  unix: sk's peer; TCP: its
+ * receive-side key is the one sk's send was counted under (key).
+ */
+static __always_inline bool sock_is_peer(struct pipe_stash *st, struct sock *sk, __u16 family,
+					 __u64 rsk, const struct ep_key *key)
+{
+	struct lo_addr l, r;
+	__u64 a, b;
+
+	if (family == AF_UNIX)
+		return (st->sk == (__u64)sk ? st->peer
+					    : (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer)) == rsk;
+	inet_ends((struct sock *)rsk, family, &l, &r);
+	sk_tcp_key(&l, &r, &a, &b);
+	return a == key->obj_a && b == key->obj_b;
+}
+
+/*
+ * A send that slept: released by a traced receiver of the other end
+ * reading from it (it made room).  key: the object the send was counted on.
+ */
+static __always_inline void sock_woken_room(struct pipe_stash *st, struct sock *sk, __u16 family,
+					    const struct ep_key *key)
+{
+	const struct ipc_woken *r;
+
+	if (!slept_since(st->nvcsw))
+		return;
+	r = woken_since(st->ts);
+	if (!r || !r->room_sk || !sock_is_peer(st, sk, family, r->room_sk, key))
+		return;
+	st->woke = 1;
+	wake_count(r, key->tgid, key->start_ns, key->mech, key->obj_a, key->obj_b, true, st->ts);
+}
+
+/*
  * The common head of both tracepoints: filters, process identity, blocked
  * time since the call's entry (or since the previous message of the same
  * call, for sendmmsg/recvmmsg).
@@ -746,6 +801,9 @@ int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 			tcp_io(sk, family, &key, true, ret, dt);
 		else if (proto == IPPROTO_UDP)
 			udp_send(sk, family, &key, st, ret, dt);
+		/* UDP does not block a sender for its receiver */
+		if (st && !st->woke && key.obj_b && (family == AF_UNIX || proto == IPPROTO_TCP))
+			sock_woken_room(st, sk, family, &key);
 	}
 	if (st) {
 		st->nmsg++;
@@ -781,44 +839,86 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 		tcp_io(sk, family, &key, false, ret, dt);
 	else if (proto == IPPROTO_UDP)
 		udp_recv(sk, family, &key, st, ret, dt);
+	if (st && !st->woke && key.obj_b)
+		sock_woken_data(st, sk, &key);
 	return 0;
 }
 
 /*
- * Inside a unix datagram sendmsg, sk_data_ready names the receiving socket
- * (for a sendto(path) the sender has no peer).  Remember it for the
- * sock_send_length that follows in the same call.  Stream and seqpacket
- * sockets always send to their peer.
+ * Is R, whose sk_data_ready fired inside the current inet send, the
+ * receiver of that send?  TCP and UDP deliver loopback data from a softirq,
+ * which runs in whatever task is current: the sending socket's ends must
+ * name R.  Probe reads, once per delivered message of a traced sender.
+ */
+static __always_inline bool inet_sent_to(struct pipe_stash *st, struct sock *rsk, __u16 family,
+					 __u16 proto)
+{
+	struct sock *s = (struct sock *)fd_sock(st->fd);
+	struct lo_addr l, r, rl, rr, to = {};
+	__u64 a, b, ra, rb;
+	const void *uaddr;
+
+	if (!s || st->sock_rx)
+		return false;
+	inet_ends(rsk, family, &rl, &rr);
+	if (proto == IPPROTO_TCP) {
+		inet_ends(s, family, &l, &r);
+		sk_tcp_key(&r, &l, &a, &b);
+		sk_tcp_key(&rl, &rr, &ra, &rb);
+		return a == ra && b == rb;
+	}
+	uaddr = udp_msg_name(st);
+	if (uaddr) {
+		lo_from_user(uaddr, &to);
+	} else {
+		inet_ends(s, family, &l, &r);
+		to = r;
+	}
+	return to.port && to.port == rl.port;
+}
+
+/*
+ * Inside a send, sk_data_ready names the receiving socket.  Remember it:
+ * for the sock_send_length that follows in the same call (a unix datagram
+ * sent with sendto(path) has no peer), and for a wake-up of a receiver
+ * blocked on that socket (wake.bpf.h), which sched_waking sees next.
  */
 SEC("tracepoint/sock/sk_data_ready")
 int sock_data_ready(struct trace_event_raw_sk_data_ready *ctx)
 {
 	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u16 family = ctx->family, proto = ctx->protocol;
 	struct pipe_stash *st;
-	__u64 id;
 
-	if (bench_noop || ctx->family != AF_UNIX || !mech_wanted(MECH_UNIX_DGRAM))
+	if (bench_noop || (family != AF_UNIX && family != AF_INET && family != AF_INET6))
 		return 0;
-	/* the common case, a stream socket, leaves after one read */
-	if (BPF_CORE_READ(sk, sk_type) != SOCK_DGRAM)
+	/* only a traced thread inside a socket call has one */
+	st = stash_get(bpf_get_current_pid_tgid());
+	if (!st || !st->sock)
 		return 0;
-	id = bpf_get_current_pid_tgid();
-	if (!tgid_wanted(id >> 32))
-		return 0;
-	st = stash_get(id);
-	if (st && st->sock)
+	if (family != AF_UNIX) {
+		if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
+		    !inet_sent_to(st, sk, family, proto))
+			return 0;
+	} else if (mech_wanted(MECH_UNIX_DGRAM) && BPF_CORE_READ(sk, sk_type) == SOCK_DGRAM) {
 		st->dest_sk = (__u64)sk;
+	}
+	st->wake_sk = (__u64)sk;
 	return 0;
 }
 
 /* Stash a socket syscall: its entry time and the user pointer of `call`. */
-static __always_inline int sock_enter(__u8 call, __u64 uptr)
+static __always_inline int sock_enter(__u8 call, int fd, __u64 uptr)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pipe_stash st = {};
 
 	if (bench_noop || !tgid_wanted(id >> 32))
 		return 0;
+	st.nvcsw = current_nvcsw();
+	st.fd = fd;
+	st.sock_rx = call == SOCK_CALL_RECVFROM || call == SOCK_CALL_RECVMSG ||
+		     call == SOCK_CALL_RECVMMSG;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
 	st.start_ns = current_start_ns();
@@ -869,38 +969,38 @@ static __always_inline int sock_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sock_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDTO, ctx->args[4]);
+	return sock_enter(SOCK_CALL_SENDTO, ctx->args[0], ctx->args[4]);
 }
 
 /* recvfrom(fd, buf, len, flags, src_addr, addrlen); recv() is recvfrom(..., NULL, NULL) */
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int sock_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVFROM, ctx->args[4]);
+	return sock_enter(SOCK_CALL_RECVFROM, ctx->args[0], ctx->args[4]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sock_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDMSG, ctx->args[1]);
+	return sock_enter(SOCK_CALL_SENDMSG, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int sock_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVMSG, ctx->args[1]);
+	return sock_enter(SOCK_CALL_RECVMSG, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int sock_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDMMSG, ctx->args[1]);
+	return sock_enter(SOCK_CALL_SENDMMSG, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_recvmmsg")
 int sock_enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVMMSG, ctx->args[1]);
+	return sock_enter(SOCK_CALL_RECVMMSG, ctx->args[0], ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")

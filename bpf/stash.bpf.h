@@ -15,6 +15,7 @@
 #define IPCTRACE_STASH_BPF_H
 
 #include "common.bpf.h"
+#include "wake.bpf.h"
 
 #define S_IFSOCK 0140000
 
@@ -64,6 +65,13 @@ struct pipe_stash {
 	__u64 sk_ino;
 	__u64 peer;
 	__u64 peer_ino;
+	/* wake-ups (wake.bpf.h) */
+	__u64 nvcsw;        /* fast_task: voluntary context switches at sys_enter */
+	__u64 wake_sk;      /* the receiving sock this call's data reached (sk_data_ready) */
+	__s32 fd;           /* the socket fd this call receives from (sock_rx) or sends on */
+	__u8 sock_rx;       /* a socket call that receives: it can make room for a sender */
+	__u8 woke;          /* a wake-up of this call was counted (recvmmsg: once) */
+	__u8 pad2[2];
 };
 
 /*
@@ -125,6 +133,18 @@ static __always_inline void stash_done(__u64 id, struct pipe_stash *st)
 		st->ts = 0; /* the storage itself lives as long as the thread */
 	else
 		bpf_map_delete_elem(&pipe_stash, &id);
+}
+
+/* The sock a socket fd refers to, by probe reads (only when a wake-up needs it). */
+static __always_inline __u64 fd_sock(int fd)
+{
+	struct file *file = fd >= 0 ? current_fd_file(fd) : NULL;
+	struct socket *sock;
+
+	if (!file)
+		return 0;
+	sock = BPF_CORE_READ(file, private_data);
+	return (__u64)BPF_CORE_READ(sock, sk);
 }
 
 #define SOCK_MECH_MASK (MECH_BIT(MECH_UNIX_STREAM) | MECH_BIT(MECH_UNIX_DGRAM) | \

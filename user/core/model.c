@@ -55,6 +55,15 @@ struct fold_ent {
 	bool inexact;
 };
 
+/* Wake-ups through an object (model_update_wake()). */
+struct wake_ent {
+	uint64_t key[7]; /* mech | back << 32, obj_a, obj_b, waker pid, start, wakee pid, start */
+	uint64_t wakes, blocked_ns;
+	uint64_t last_ns; /* the model's clock when they last changed */
+	uint64_t claimed; /* the snapshot (m->wake_gen) whose edge carries them */
+	char comm[MODEL_COMM_LEN + 1]; /* the wakee's */
+};
+
 /* The latest process of a pid (for a fork's parent, known by pid only). */
 struct pid_ent {
 	uint64_t key[1]; /* pid */
@@ -78,7 +87,8 @@ struct prev_ent {
 };
 
 struct model {
-	struct ktab procs, objs, eps, prev, folds, cgroups, bypid;
+	struct ktab procs, objs, eps, prev, folds, cgroups, bypid, wakes;
+	uint64_t wake_gen;     /* snapshots that claimed wakes */
 	void **state;          /* per module of mech_modules[], its state_new() */
 	struct model_lost lost;
 	uint64_t seq;          /* seq of the latest snapshot, 0 before the first */
@@ -107,6 +117,7 @@ struct model *model_new(void)
 	ktab_init(&m->eps, sizeof(struct ep_ent), 5);
 	ktab_init(&m->prev, sizeof(struct prev_ent), 7);
 	ktab_init(&m->folds, sizeof(struct fold_ent), 6);
+	ktab_init(&m->wakes, sizeof(struct wake_ent), 7);
 	ktab_init(&m->cgroups, sizeof(struct cg_ent), 1);
 	ktab_init(&m->bypid, sizeof(struct pid_ent), 1);
 	for_each_mech(i, ops) {
@@ -133,6 +144,7 @@ void model_free(struct model *m)
 	ktab_free(&m->eps);
 	ktab_free(&m->prev);
 	ktab_free(&m->folds);
+	ktab_free(&m->wakes);
 	for (size_t i = 0; i < m->cgroups.n; i++)
 		free(((struct cg_ent *)ktab_at(&m->cgroups, i))->path);
 	ktab_free(&m->cgroups);
@@ -1133,6 +1145,8 @@ static void sweep_cgroups(struct model *m)
 	ktab_remove_if(&m->cgroups, cgroup_droppable, NULL);
 }
 
+static int fold_wakes(struct model *m, uint64_t idle_before, struct edge_sink *out);
+
 /* Gone processes that nothing kept refers to leave the table. */
 static void sweep_procs(struct model *m, uint64_t idle_before)
 {
@@ -1148,6 +1162,12 @@ static void sweep_procs(struct model *m, uint64_t idle_before)
 	for_each_mech(i, ops)
 		if (ops->procs_in_use)
 			ops->procs_in_use(m->state[i], use_proc, m);
+	for (size_t i = 0; i < m->wakes.n; i++) {
+		const struct wake_ent *w = ktab_at(&m->wakes, i);
+
+		use_proc(m, (struct proc_ref){ w->key[3], w->key[4] });
+		use_proc(m, (struct proc_ref){ w->key[5], w->key[6] });
+	}
 	ktab_remove_if(&m->procs, proc_droppable, &idle_before);
 	ktab_remove_if(&m->bypid, pid_droppable, m);
 	sweep_cgroups(m);
@@ -1180,6 +1200,8 @@ int model_fold(struct model *m)
 	for_each_mech(i, ops)
 		if (!err && ops->fold)
 			err = ops->fold(m->state[i], m, idle_before, &own);
+	if (!err)
+		err = fold_wakes(m, idle_before, &own);
 	for (size_t i = 0; i < own.n && !err; i++)
 		err = fold_edge(m, &own.v[i]);
 	if (!err)
@@ -1194,6 +1216,139 @@ int model_fold(struct model *m)
 }
 
 /* The aggregates, as edges: ends named, no pids; they carry no interval activity. */
+/* ---- wake-ups through objects ---- */
+
+void model_update_wake(struct model *m, const struct model_wake *w)
+{
+	uint64_t key[7] = { (uint32_t)w->mech | (uint64_t)w->back << 32, w->obj_a, w->obj_b,
+			    w->waker.pid, w->waker.start_ns, w->wakee.pid, w->wakee.start_ns };
+	long i = ktab_get(&m->wakes, key, NULL);
+	struct wake_ent *e;
+
+	if (i < 0) {
+		m->dropped++;
+		return;
+	}
+	e = ktab_at(&m->wakes, i);
+	if (e->wakes != w->wakes || !e->last_ns)
+		e->last_ns = m->now_ns ? m->now_ns : 1;
+	e->wakes = w->wakes;
+	e->blocked_ns = w->blocked_ns;
+	model_copy_comm(e->comm, w->wakee_comm);
+}
+
+/* The entry for (mech, back, object, waker, wakee), or NULL. */
+static struct wake_ent *wake_find(const struct model *m, int mech, bool back, uint64_t a,
+				  uint64_t b, const struct edge_end *waker,
+				  const struct edge_end *wakee)
+{
+	uint64_t key[7] = { (uint32_t)mech | (uint64_t)back << 32, a, b, waker->pid,
+			    waker->start_ns, wakee->pid, wakee->start_ns };
+	long i = ktab_find(&m->wakes, key);
+
+	return i < 0 ? NULL : ktab_at(&m->wakes, i);
+}
+
+/* A wake entry as an edge of its own: waker -> wakee, or wakee -> waker (back). */
+static int wake_only_edge(const struct wake_ent *w, struct edge_sink *out)
+{
+	struct edge e = { .exact = true };
+	struct edge_end waker = { .pid = (uint32_t)w->key[3], .start_ns = w->key[4] };
+	struct edge_end wakee = { .pid = (uint32_t)w->key[5], .start_ns = w->key[6] };
+	bool back = w->key[0] >> 32;
+
+	e.mech = (int)(uint32_t)w->key[0];
+	e.key_a = w->key[1];
+	e.key_b = w->key[2];
+	if (back) {
+		e.src = wakee;
+		e.dst = waker;
+		e.back_wakes = w->wakes;
+		e.back_wake_blocked_ns = w->blocked_ns;
+		return edge_sink_add(out, &e, w->comm, "", NULL, 0);
+	}
+	e.src = waker;
+	e.dst = wakee;
+	e.wakes = w->wakes;
+	e.wake_blocked_ns = w->blocked_ns;
+	return edge_sink_add(out, &e, "", w->comm, NULL, 0);
+}
+
+/*
+ * Put the wake-ups on the edges between the same processes on the same
+ * object; those no edge carries become edges of their own (msgs 0: a
+ * release without counted bytes between them, e.g. a message queue
+ * receive that made room).
+ */
+static int apply_wakes(struct model *m, struct edge_sink *eb)
+{
+	size_t n = eb->n;
+
+	if (!m->wakes.n)
+		return 0;
+	m->wake_gen++;
+	for (size_t i = 0; i < n; i++) {
+		struct edge *e = &eb->v[i];
+		struct wake_ent *w;
+
+		if (e->folded)
+			continue;
+		w = wake_find(m, e->mech, false, e->key_a, e->key_b, &e->src, &e->dst);
+		if (w) {
+			e->wakes = w->wakes;
+			e->wake_blocked_ns = w->blocked_ns;
+			w->claimed = m->wake_gen;
+		}
+		w = wake_find(m, e->mech, true, e->key_a, e->key_b, &e->dst, &e->src);
+		if (w) {
+			e->back_wakes = w->wakes;
+			e->back_wake_blocked_ns = w->blocked_ns;
+			w->claimed = m->wake_gen;
+		}
+	}
+	for (size_t i = 0; i < m->wakes.n; i++) {
+		const struct wake_ent *w = ktab_at(&m->wakes, i);
+
+		if (w->claimed != m->wake_gen && w->wakes && wake_only_edge(w, eb))
+			return -1;
+	}
+	return 0;
+}
+
+struct wake_fold {
+	const struct model *m;
+	uint64_t idle_before;
+};
+
+static bool wake_foldable(const void *entry, void *arg)
+{
+	const struct wake_ent *w = entry;
+	const struct wake_fold *f = arg;
+
+	return w->last_ns <= f->idle_before &&
+	       (model_proc_gone(f->m, (struct proc_ref){ w->key[3], w->key[4] }) ||
+		model_proc_gone(f->m, (struct proc_ref){ w->key[5], w->key[6] }));
+}
+
+/*
+ * Retention: wake-ups with an end gone, unchanged since idle_before, go to
+ * out as edges of their own (folded by name there, where the edge they were
+ * shown on folds too) and leave the table.
+ */
+static int fold_wakes(struct model *m, uint64_t idle_before, struct edge_sink *out)
+{
+	struct wake_fold f = { m, idle_before };
+
+	for (size_t i = 0; i < m->wakes.n; i++) {
+		const struct wake_ent *w = ktab_at(&m->wakes, i);
+
+		if (wake_foldable(w, &f) && w->wakes && wake_only_edge(w, out))
+			return -1;
+	}
+	ktab_remove_if(&m->wakes, wake_foldable, &f);
+	return 0;
+}
+
 static int add_folds(const struct model *m, struct edge_sink *out)
 {
 	for (size_t i = 0; i < m->folds.n; i++) {
@@ -1529,7 +1684,7 @@ struct snapshot *model_snapshot(struct model *m, bool final, bool full, double e
 	 * the next snapshot's deltas still span from the last successful one.
 	 */
 	modules_begin(m);
-	if (join_endpoints(m, &eb) || modules_edges(m, &eb) ||
+	if (join_endpoints(m, &eb) || modules_edges(m, &eb) || apply_wakes(m, &eb) ||
 	    ((full || m->agg != AGG_PID) && add_folds(m, &eb)) ||
 	    !(changed = calloc(eb.n ? eb.n : 1, sizeof(*changed))) ||
 	    (m->agg != AGG_PID && !(kch = calloc(eb.n ? eb.n : 1, sizeof(*kch)))) ||
@@ -1577,6 +1732,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->ext);
 	free(s->strs);
 	free(s->nodes);
+	waitfor_free(s->wait);
 	free(s);
 }
 

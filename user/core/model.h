@@ -20,6 +20,7 @@
 #define MODEL_COMM_LEN 16
 
 struct mech_ops;
+struct waitfor;
 
 /* A process is (pid, start_ns); start_ns is start_boottime in ns. */
 struct proc_ref {
@@ -283,7 +284,19 @@ struct snapshot {
 	enum agg_key agg;
 	struct agg_node *nodes;
 	size_t n_nodes;
+	/*
+	 * Who waits on whom (core/waitfor.h), set by whoever makes a report
+	 * from the snapshot, after any aggregation (its pointers point into
+	 * edges); NULL: no analysis.  snapshot_free() frees it.
+	 */
+	struct waitfor *wait;
 };
+
+/*
+ * core/waitfor.c's, declared here too so that snapshot_free() calls it
+ * without model.c including core/waitfor.h (which includes this file).
+ */
+void waitfor_free(struct waitfor *w);
 
 /* What an end is shown by: its key in an aggregated snapshot (or comm). */
 const char *snapshot_end_name(const struct edge_end *end);
@@ -349,6 +362,26 @@ size_t model_reapable(struct model *m, uint64_t exited_before_ns, struct proc_re
 		      size_t max);
 /* Mark as reaped so model_reapable() does not return them again. */
 void model_mark_reaped(struct model *m, struct proc_ref p);
+
+/*
+ * Wake-ups through an object, per (waker, wakee, object, direction),
+ * cumulative: the mechanisms whose edges the generic join makes (pipes,
+ * sockets, queues) report them here, and each snapshot puts them on the
+ * edge between the same processes on the same object (struct edge's wakes
+ * and back_ fields); one no edge carries is an edge of its own, msgs 0.
+ * back: the waker made room for the wakee (which was writing); else it gave
+ * the wakee what it was waiting to receive.
+ */
+struct model_wake {
+	int mech;
+	bool back;
+	struct proc_ref waker, wakee;
+	uint64_t obj_a, obj_b;
+	uint64_t wakes, blocked_ns;
+	char wakee_comm[MODEL_COMM_LEN + 1];
+};
+/* Replaces the previous values for the same key (the map's are cumulative). */
+void model_update_wake(struct model *m, const struct model_wake *w);
 
 /* ---- for mechanism modules building edges ---- */
 

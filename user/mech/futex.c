@@ -206,8 +206,8 @@ static int wake_to_edge(struct futex_state *s, const struct model *m, const stru
 		x.waits = c->waits;
 	if ((src = calls_of(s, &e.src, e.key_a, e.key_b)))
 		x.wake_calls = src->wake_calls;
-	e.msgs = w->wakes;
-	e.blocked_dst_ns = w->blocked_ns;
+	e.msgs = e.wakes = w->wakes;
+	e.blocked_dst_ns = e.wake_blocked_ns = w->blocked_ns;
 	/* the waker's comm, if the process table lacks it: from its own calls */
 	return edge_sink_add(out, &e, src ? src->comm : "", w->comm, &x, sizeof(x));
 }
@@ -359,7 +359,7 @@ static bool futex_object_name(int mech, uint64_t obj_a, uint64_t obj_b, char *bu
 
 static const struct mech_kind futex_kinds[] = {
 	{ .id = MECH_FUTEX, .name = "futex", .label = "futex", .opt = "futex",
-	  .progs = "futex_", .no_bytes = true },
+	  .progs = "futex_", .no_bytes = true, .wakes_sync = true },
 	{ 0 },
 };
 

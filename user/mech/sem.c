@@ -181,8 +181,8 @@ static int sem_join(void *st, const struct join_info *ji, struct edge *e, struct
 	struct sem_ext x = { .posts = ji->src->ops, .waits = ji->dst->ops };
 
 	if (w) {
-		x.wakes = w->wakes;
-		x.wake_blocked_ns = w->blocked_ns;
+		x.wakes = e->wakes = w->wakes;
+		x.wake_blocked_ns = e->wake_blocked_ns = w->blocked_ns;
 	}
 	return edge_sink_ext(out, e, &x, sizeof(x));
 }
@@ -207,6 +207,8 @@ static int unclaimed_edges(const struct sem_state *s, const struct model *m, boo
 		if (!want_all && !wake_foldable(w, m, fold_before))
 			continue;
 		wake_edge(w, &e);
+		e.wakes = w->wakes;
+		e.wake_blocked_ns = w->blocked_ns;
 		if (edge_sink_add(out, &e, "", w->comm, &x, sizeof(x)))
 			return -1;
 	}
@@ -283,7 +285,7 @@ static void sem_dot(const struct edge *e, const void *ext, FILE *f)
 
 static const struct mech_kind sem_kinds[] = {
 	{ .id = MECH_SEM, .name = "sem", .label = "sem", .opt = "sem",
-	  .progs = "sem_" },
+	  .progs = "sem_", .wakes_sync = true },
 	{ 0 },
 };
 

@@ -415,7 +415,8 @@ static const char *sig_dot_attrs(const struct edge *e)
 
 static const struct mech_kind sig_kinds[] = {
 	{ .id = MECH_SIGNAL, .name = "signal", .label = "signal", .opt = "signal",
-	  .progs = "sig_", .no_bytes = true, .prom_family = "signals", .prom_label = "signal" },
+	  .progs = "sig_", .no_bytes = true, .wakes_sync = true, .prom_family = "signals",
+	  .prom_label = "signal" },
 	{ 0 },
 };
 
