@@ -21,6 +21,7 @@
 #include "core/out.h"
 #include "core/procfs.h"
 #include "core/promsrv.h"
+#include "core/waitfor.h"
 #include "kernel/features.h"
 #include "kernel/loader.h"
 #include "output/render.h"
@@ -134,14 +135,17 @@ static bool report(struct run *r, bool final)
 	char msg[512];
 
 	collector_read(r->coll);
-	s = model_snapshot(r->model, final, final || r->opts.full, now_s() - r->t0, time(NULL),
-			   &r->filter);
+	/* a live table counts the idle edges it hides: it needs them all */
+	s = model_snapshot(r->model, final, final || r->opts.full || r->ansi, now_s() - r->t0,
+			   time(NULL), &r->filter);
 	if (!s) {
 		fprintf(stderr, "ipctrace: out of memory taking a snapshot\n");
 		return true;
 	}
 	if (r->opts.quiet)
 		goto done;
+	/* who waits on whom; NULL (out of memory) leaves the report without it */
+	s->wait = waitfor_analyze(s);
 	switch (r->opts.format) {
 	case FMT_JSON:
 		render_json(s, r->out.f);

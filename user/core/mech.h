@@ -41,6 +41,12 @@ struct mech_kind {
 	const char *progs;     /* prefixes of the BPF programs it needs, space-separated */
 	bool no_bytes;         /* moves no bytes (signals): the table shows "-" */
 	/*
+	 * Its wake-ups are releases (a post, an unlock, a signal), not data:
+	 * a wait it ends is "sync", not "starvation", and its src side never
+	 * waits on dst (core/waitfor.h; docs/semantics.md, "Bottlenecks").
+	 */
+	bool wakes_sync;
+	/*
 	 * Prometheus (--prometheus): its edges are also counted, by object, in
 	 * ipctrace_<prom_family>_total{<prom_label>=object,src,dst}; NULL: not.
 	 * Only for objects of a small, fixed set of names (a signal's name).
