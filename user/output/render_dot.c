@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Graphviz output: `ipctrace -f dot -- cmd | dot -Tsvg > ipc.svg`.
- * Processes are nodes, one arrow per edge; inferred (N:M) edges are
- * dashed; a mechanism may add to the label and the style (signals red).
+ * Processes are nodes, one arrow per edge, as thick as the bytes it moved;
+ * inferred (N:M) edges and edges of wake-ups alone are dashed; a
+ * bottleneck (core/waitfor.h) is filled red; a mechanism may add to the
+ * label and the style (signals red).
  */
 #include <inttypes.h>
 #include <string.h>
 #include "core/mech.h"
+#include "core/waitfor.h"
 #include "output/jsonesc.h"
 #include "output/render.h"
 
@@ -61,27 +64,67 @@ static bool name_seen(const struct snapshot *s, size_t upto, const char *comm)
 	return false;
 }
 
+/* Whether a verdict names this end (s->wait may be NULL: no analysis). */
+static bool is_bottleneck(const struct snapshot *s, const struct edge_end *end)
+{
+	return s->wait && waitfor_is_bottleneck(s->wait, end);
+}
+
+/*
+ * The end of a node: its label's last line and its attributes.  A
+ * bottleneck says so and is filled, so the eye finds it first.
+ */
+static void put_node_end(FILE *f, bool bottleneck, const char *style)
+{
+	if (bottleneck)
+		fputs("\\nbottleneck", f);
+	fputc('"', f);
+	if (bottleneck)
+		fprintf(f, ", style=%s%s%s, fillcolor=\"#ffd0d0\", penwidth=2", style ? "\"" : "",
+			style ? style : "filled", style ? ",filled\"" : "");
+	else if (style)
+		fprintf(f, ", style=%s", style);
+	fputs("];\n", f);
+}
+
 /* Nodes for the names of folded edges: dotted, "(gone)", one per name. */
 static void put_name_nodes(FILE *f, const struct snapshot *s)
 {
 	for (size_t i = 0; i < s->n_edges; i++) {
 		const struct edge *e = &s->edges[i];
-		const char *names[2] = { e->src.comm, e->dst.comm };
+		const struct edge_end *ends[2] = { &e->src, &e->dst };
 
 		for (int k = 0; e->folded && k < 2; k++) {
-			if (name_seen(s, i, names[k]) || (k == 1 && !strcmp(names[0], names[1])))
+			const char *name = ends[k]->comm;
+
+			if (name_seen(s, i, name) || (k == 1 && !strcmp(e->src.comm, name)))
 				continue;
 			fputc('\t', f);
-			put_name_id(f, names[k]);
+			put_name_id(f, name);
 			fputs(" [label=\"", f);
-			dot_put_escaped(f, names[k]);
-			fputs("\\n(gone)\", style=dotted];\n", f);
+			dot_put_escaped(f, name);
+			fputs("\\n(gone)", f);
+			put_node_end(f, is_bottleneck(s, ends[k]), "dotted");
 		}
 	}
 }
 
-static void put_node(FILE *f, const struct model_proc *p)
+/* The end a process is on an edge: what waitfor_is_bottleneck() is asked about. */
+static struct edge_end proc_end(const struct model_proc *p)
 {
+	struct edge_end end = {
+		.pid = p->pid, .start_ns = p->start_ns, .ns_pid = p->ns_pid, .pidns = p->pidns,
+		.cgroup_id = p->cgroup_id,
+	};
+
+	memcpy(end.comm, p->comm, sizeof(end.comm));
+	return end;
+}
+
+static void put_node(FILE *f, const struct snapshot *s, const struct model_proc *p)
+{
+	struct edge_end end = proc_end(p);
+
 	fputc('\t', f);
 	put_node_id(f, p->pid, p->start_ns);
 	fputs(" [label=\"", f);
@@ -92,22 +135,45 @@ static void put_node(FILE *f, const struct model_proc *p)
 		fputs("\\n", f);
 		dot_put_escaped(f, p->cgroup);
 	}
-	fputs("\"];\n", f);
+	put_node_end(f, is_bottleneck(s, &end), NULL);
 }
 
 /* -a: one node per key, with how many processes it holds. */
 static void put_key_nodes(FILE *f, const struct snapshot *s)
 {
 	for (size_t i = 0; i < s->n_nodes; i++) {
-		const char *name = agg_node_name(&s->nodes[i]);
+		const struct agg_node *n = &s->nodes[i];
+		const char *name = agg_node_name(n);
+		struct edge_end end = { .key = n->key };
 
+		memcpy(end.comm, n->comm, sizeof(end.comm));
 		fputc('\t', f);
 		put_key_id(f, name);
 		fputs(" [label=\"", f);
 		dot_put_escaped(f, name);
-		fprintf(f, "\\n%" PRIu32 " process%s\"];\n", s->nodes[i].n_procs,
-			s->nodes[i].n_procs == 1 ? "" : "es");
+		fprintf(f, "\\n%" PRIu32 " process%s", n->n_procs, n->n_procs == 1 ? "" : "es");
+		put_node_end(f, is_bottleneck(s, &end), NULL);
 	}
+}
+
+/*
+ * Line width by bytes, on a log scale: 1 + half the bytes' decimal digits,
+ * so 1 for none, 3.5 for 64000, 6 (the most) from a gigabyte on.  Digits,
+ * not log10(): the steps are exact, and no libm is needed.
+ */
+static double edge_penwidth(uint64_t bytes)
+{
+	int digits = 0;
+
+	for (; bytes && digits < 10; bytes /= 10)
+		digits++;
+	return 1 + digits / 2.0;
+}
+
+/* Edges of wake-ups alone (a post, an unlock, a release, no message): dashed. */
+static bool wake_only(const struct edge *e)
+{
+	return !e->msgs && (e->wakes || e->back_wakes);
 }
 
 static void put_edge(FILE *f, const struct snapshot *s, const struct edge *e)
@@ -134,7 +200,9 @@ static void put_edge(FILE *f, const struct snapshot *s, const struct edge *e)
 	else
 		fprintf(f, "\\n%" PRIu64 " msgs, %" PRIu64 " B", e->msgs, e->bytes);
 	fputc('"', f);
-	if (!e->exact)
+	if (e->bytes)
+		fprintf(f, ", penwidth=%.1f", edge_penwidth(e->bytes));
+	if (!e->exact || wake_only(e))
 		fputs(", style=dashed", f);
 	if (ops && ops->dot_attrs)
 		fputs(ops->dot_attrs(e), f);
@@ -156,7 +224,7 @@ void render_dot(const struct snapshot *s, FILE *f)
 		return;
 	}
 	for (i = 0; i < s->n_procs; i++)
-		put_node(f, &s->procs[i]);
+		put_node(f, s, &s->procs[i]);
 	/* The kernel sends signals (SI_KERNEL, timers) but is not a process. */
 	for (i = 0; i < s->n_edges && !kernel; i++)
 		kernel = s->edges[i].src.pid == 0 && !s->edges[i].folded;
