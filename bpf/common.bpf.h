@@ -24,6 +24,7 @@ const volatile __u32 self_tgid __weak = 0;     /* ipctrace itself: never traced 
 const volatile bool filter_traced __weak = 0;  /* only tgids in the traced map */
 const volatile __u32 mech_mask __weak = ~0u;   /* MECH_BIT() of wanted mechanisms */
 const volatile bool bench_noop __weak = 0;     /* benchmark floor: do nothing */
+const volatile bool want_hist __weak = 0;      /* --hist: fill blk_hist */
 /*
  * Probed at start-up: tracepoint programs may use task storage and the BTF
  * task pointer (plain loads instead of one helper call per field).  Kernels
@@ -50,6 +51,14 @@ struct {
 	__type(key, struct ep_key);
 	__type(value, struct ep_val);
 } endpoints SEC(".maps") __weak;
+
+/* --hist: log2 histograms of blocked time per endpoint; 1 entry without it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 131072);
+	__type(key, struct ep_key);
+	__type(value, struct blk_hist_val);
+} blk_hist SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -227,6 +236,54 @@ static __always_inline void *scratch_get(void *tmap, void *cpu_map)
  * Count one operation of `bytes` on an endpoint: a lookup and atomic adds;
  * the entry is created (with the comm of its first user) only when missing.
  */
+/* floor(log2(v)), 0 for v 0 (BPF has no count-leading-zeros instruction). */
+static __always_inline __u32 blk_hist_log2(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffull) << 5;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xffff) << 4;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xff) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xf) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static const struct blk_hist_val blk_hist_zero;
+
+/*
+ * --hist: one call of the endpoint key blocked dt ns.  Callers test
+ * want_hist first, so that without --hist the verifier drops the call.
+ */
+static __always_inline void blk_hist_account(const struct ep_key *key, __u64 dt)
+{
+	struct blk_hist_val *h = bpf_map_lookup_elem(&blk_hist, key);
+	__u32 slot = blk_hist_log2(dt);
+
+	if (!h) {
+		bpf_map_update_elem(&blk_hist, key, &blk_hist_zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&blk_hist, key);
+		if (!h) {
+			stat_inc(STAT_EP_FULL);
+			return;
+		}
+	}
+	if (slot > IPC_HIST_SLOTS - 1)
+		slot = IPC_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slot[slot & (IPC_HIST_SLOTS - 1)], 1);
+}
+
 static __always_inline void ep_account(const struct ep_key *key, __u64 bytes, __u64 dt)
 {
 	struct ep_val *v = bpf_map_lookup_elem(&endpoints, key);
@@ -245,6 +302,8 @@ static __always_inline void ep_account(const struct ep_key *key, __u64 bytes, __
 	__sync_fetch_and_add(&v->ops, 1);
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->blocked_ns, dt);
+	if (want_hist)
+		blk_hist_account(key, dt);
 }
 
 #endif /* IPCTRACE_COMMON_BPF_H */

@@ -89,6 +89,18 @@ struct ep_val {
 };
 
 /*
+ * --hist: log2 histogram of the blocked time of one endpoint's counted
+ * calls, in the "blk_hist" hash keyed like "endpoints".  slot[i] counts the
+ * calls whose blocked time dt (ns) has floor(log2(dt)) == i, dt 0 in slot
+ * 0; the last slot also counts every longer call.
+ */
+#define IPC_HIST_SLOTS 32
+
+struct blk_hist_val {
+	__u64 slot[IPC_HIST_SLOTS];
+};
+
+/*
  * Socket objects (bpf/sock.bpf.c): the socket at which the bytes arrive.
  * unix: obj_a = SOCK_OBJ_UNIX, obj_b = the receiving socket's inode.
  * tcp: the receiving socket's own view, obj_a = local addr << 32 | remote

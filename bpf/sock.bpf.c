@@ -139,6 +139,8 @@ static __always_inline bool sock_account(const struct ep_key *key, __u64 bytes, 
 	__sync_fetch_and_add(&v->ops, 1);
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->blocked_ns, dt);
+	if (want_hist)
+		blk_hist_account(key, dt);
 	if (fds)
 		__sync_fetch_and_add(&v->fds, fds);
 	if (creds)

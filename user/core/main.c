@@ -356,6 +356,7 @@ int main(int argc, char **argv)
 	cfg.mech_mask = r.opts.mech_mask;
 	cfg.filter_traced = r.opts.cmd != NULL;
 	cfg.bench_noop = r.opts.bench_noop;
+	cfg.want_hist = r.opts.hist;
 	cfg.map_entries = r.opts.map_entries;
 	/* BPF sees the kernel's pids: getpid() differs inside a pid namespace */
 	if (kernel_global_tgid(&cfg.self_tgid))

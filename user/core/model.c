@@ -43,6 +43,7 @@ struct ep_ent {
 	uint64_t aux[2];
 	uint64_t last_ns; /* the model's clock when the counters last changed */
 	char comm[MODEL_COMM_LEN + 1];
+	uint64_t *hist;   /* model_update_hist(): MODEL_HIST_SLOTS counts, or NULL */
 };
 
 /* Edges folded by process name once their processes were gone (model_fold). */
@@ -139,6 +140,8 @@ void model_free(struct model *m)
 		free(((struct obj_ent *)ktab_at(&m->objs, i))->name);
 	for (size_t i = 0; i < m->procs.n; i++)
 		free(((struct proc_ent *)ktab_at(&m->procs, i))->exe);
+	for (size_t i = 0; i < m->eps.n; i++)
+		free(((struct ep_ent *)ktab_at(&m->eps, i))->hist);
 	ktab_free(&m->procs);
 	ktab_free(&m->objs);
 	ktab_free(&m->eps);
@@ -489,6 +492,25 @@ void model_update_endpoint(struct model *m, const struct ep_obs *o)
 	model_copy_comm(e->comm, o->comm);
 }
 
+void model_update_hist(struct model *m, struct proc_ref p, int mech, int dir, uint64_t obj_a,
+		       uint64_t obj_b, const uint64_t slot[MODEL_HIST_SLOTS])
+{
+	uint64_t key[5] = { p.pid, p.start_ns, (uint32_t)mech | (uint64_t)(uint32_t)dir << 32,
+			    obj_a, obj_b };
+	long i = ktab_find(&m->eps, key);
+	struct ep_ent *e;
+
+	/* an endpoint not read yet: its cumulative histogram comes again next time */
+	if (i < 0)
+		return;
+	e = ktab_at(&m->eps, i);
+	if (!e->hist && !(e->hist = malloc(MODEL_HIST_SLOTS * sizeof(*e->hist)))) {
+		m->dropped++;
+		return;
+	}
+	memcpy(e->hist, slot, MODEL_HIST_SLOTS * sizeof(*e->hist));
+}
+
 void model_endpoint_unmapped(struct model *m, const struct ep_obs *last, bool known)
 {
 	uint64_t key[5] = { last->proc.pid, last->proc.start_ns,
@@ -545,7 +567,27 @@ struct edge_sink {
 	size_t n, cap;
 	unsigned char *ext;    /* the extensions, each 8-byte aligned */
 	size_t ext_size, ext_cap;
+	uint64_t *hist;        /* --hist: histograms of MODEL_HIST_SLOTS counts */
+	size_t n_hist, cap_hist;
 };
+
+/* Copy an endpoint's histogram in: its index + 1 for an edge, 0 if none (or no memory). */
+static uint32_t sink_hist(struct edge_sink *b, const uint64_t *h)
+{
+	if (!h || b->n_hist >= UINT32_MAX - 1)
+		return 0;
+	if (b->n_hist == b->cap_hist) {
+		size_t cap = b->cap_hist ? b->cap_hist * 2 : 16;
+		uint64_t *v = realloc(b->hist, cap * MODEL_HIST_SLOTS * sizeof(*v));
+
+		if (!v)
+			return 0;
+		b->hist = v;
+		b->cap_hist = cap;
+	}
+	memcpy(b->hist + b->n_hist * MODEL_HIST_SLOTS, h, MODEL_HIST_SLOTS * sizeof(*h));
+	return (uint32_t)++b->n_hist;
+}
 
 static struct edge *sink_push(struct edge_sink *b)
 {
@@ -589,6 +631,15 @@ int edge_sink_ext(struct edge_sink *out, struct edge *e, const void *ext, size_t
 	e->ext_off = off;
 	e->ext_len = len;
 	return 0;
+}
+
+const uint64_t *edge_hist(const struct snapshot *s, const struct edge *e, int dir)
+{
+	uint32_t h = dir ? e->hist_dst : e->hist_src;
+
+	if (!h || !s->hist || h > s->n_hist)
+		return NULL;
+	return s->hist + (size_t)(h - 1) * MODEL_HIST_SLOTS;
 }
 
 const void *edge_ext(const struct snapshot *s, const struct edge *e)
@@ -695,6 +746,7 @@ int edge_sink_add(struct edge_sink *out, const struct edge *e, const char *src_c
 	if (!w->object[0])
 		model_object_name(out->m, e->mech, e->key_a, e->key_b, w->object, sizeof(w->object));
 	w->ext_off = w->ext_len = 0;
+	w->hist_src = w->hist_dst = 0;
 	if (edge_sink_ext(out, w, ext, ext_len)) {
 		out->n--;
 		return -1;
@@ -771,6 +823,9 @@ static int join_object(struct model *m, const struct obj_ent *o, const struct id
 			e->blocked_src_ns = s->blocked_ns;
 			e->blocked_dst_ns = r->blocked_ns;
 			e->exact = true;
+			/* endpoint-level: each of an endpoint's edges shows all of it */
+			e->hist_src = sink_hist(out, s->hist);
+			e->hist_dst = sink_hist(out, r->hist);
 			if (S->n == 1 && R->n == 1) {
 				e->msgs = s->ops;
 				e->bytes = r->bytes;
@@ -1040,6 +1095,7 @@ static int fold_object(struct model *m, size_t oi, uint64_t idle_before, struct 
 	free(R.v);
 	free(tmp.v);
 	free(tmp.ext);
+	free(tmp.hist);
 	return err;
 }
 
@@ -1072,6 +1128,14 @@ static int sweep_endpoints(struct model *m, const struct fold_marks *fm)
 				    NULL, 0);
 		free(o->name);
 		o->name = NULL;
+	}
+	for (size_t i = 0; i < m->eps.n; i++) {
+		struct ep_ent *e = ktab_at(&m->eps, i);
+
+		if (fm->ep_gone[i]) {
+			free(e->hist);
+			e->hist = NULL;
+		}
 	}
 	ktab_remove_marked(&m->eps, fm->ep_gone);
 	ktab_remove_marked(&m->objs, fm->obj_gone);
@@ -1210,6 +1274,7 @@ int model_fold(struct model *m)
 	free(fm.obj_gone);
 	free(own.v);
 	free(own.ext);
+	free(own.hist);
 	if (err)
 		m->dropped++;
 	return err;
@@ -1693,6 +1758,7 @@ struct snapshot *model_snapshot(struct model *m, bool final, bool full, double e
 	    (kch && aggregate(s, m->agg, kch))) {
 		free(eb.v);
 		free(eb.ext);
+		free(eb.hist);
 		free(changed);
 		free(kch);
 		ktab_free(&next);
@@ -1704,6 +1770,8 @@ struct snapshot *model_snapshot(struct model *m, bool final, bool full, double e
 	free(kch);
 	s->ext = eb.ext;
 	s->ext_size = eb.ext_size;
+	s->hist = eb.hist;
+	s->n_hist = eb.n_hist;
 	ktab_free(&m->prev);
 	m->prev = next;
 
@@ -1730,6 +1798,7 @@ void snapshot_free(struct snapshot *s)
 	free(s->edges);
 	free(s->procs);
 	free(s->ext);
+	free(s->hist);
 	free(s->strs);
 	free(s->nodes);
 	waitfor_free(s->wait);
@@ -1925,6 +1994,7 @@ static int aggregate(struct snapshot *s, enum agg_key k, const bool *changed)
 			o->key_a = ktab_hash_str(parts[g].kind, 0);
 			o->key_b = 0;
 			o->ext_off = o->ext_len = 0;
+			o->hist_src = o->hist_dst = 0; /* endpoints' histograms do not add up */
 			o->exact = true;
 			o->msgs = o->bytes = o->d_msgs = o->d_bytes = 0;
 			o->blocked_src_ns = o->blocked_dst_ns = 0;

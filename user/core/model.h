@@ -123,6 +123,17 @@ void model_endpoint_unmapped(struct model *m, const struct ep_obs *last, bool kn
 size_t model_idle_endpoints(const struct model *m, uint64_t idle_before, struct ep_obs *out,
 			    size_t max);
 
+/*
+ * --hist: an endpoint's log2 histogram of blocked time, cumulative (replaces
+ * the previous one).  slot[i] counts the calls that blocked floor(log2(ns))
+ * == i (0 ns in slot 0; the last slot also counts longer ones).  Kept only
+ * for an endpoint the model already has (model_update_endpoint()); freed
+ * with it.
+ */
+#define MODEL_HIST_SLOTS 32
+void model_update_hist(struct model *m, struct proc_ref p, int mech, int dir, uint64_t obj_a,
+		       uint64_t obj_b, const uint64_t slot[MODEL_HIST_SLOTS]);
+
 /* Display name of an object, e.g. the FIFO's path.  Copied; NULL: the default name. */
 void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 			   const char *name);
@@ -241,6 +252,13 @@ struct edge {
 	 * its ends are keys, not processes (pid 0).  0 otherwise.
 	 */
 	uint32_t pairs;
+	/*
+	 * --hist: the src (sender) and dst (receiver) endpoints' histograms of
+	 * blocked time, as index + 1 into the snapshot's hist (0: none; see
+	 * edge_hist()).  Endpoint-level: an endpoint with several peers on the
+	 * object shows its whole histogram on each of its edges.
+	 */
+	uint32_t hist_src, hist_dst;
 };
 
 /* -a: what processes are grouped by.  AGG_PID: no aggregation. */
@@ -290,6 +308,9 @@ struct snapshot {
 	 * edges); NULL: no analysis.  snapshot_free() frees it.
 	 */
 	struct waitfor *wait;
+	/* --hist: n_hist histograms of MODEL_HIST_SLOTS counts each (edge.hist_src/dst) */
+	uint64_t *hist;
+	size_t n_hist;
 };
 
 /*
@@ -304,6 +325,9 @@ const char *agg_node_name(const struct agg_node *n);
 
 /* e's extension in s, or NULL if it has none. */
 const void *edge_ext(const struct snapshot *s, const struct edge *e);
+
+/* An end's (dir 0: src, 1: dst) histogram, MODEL_HIST_SLOTS counts; NULL if none. */
+const uint64_t *edge_hist(const struct snapshot *s, const struct edge *e, int dir);
 
 /*
  * Join endpoints into edges, add each mechanism's edges of its own,
@@ -396,8 +420,8 @@ struct edge_sink;
  * Add e (a copy).  Its ends need pid and start_ns only: the model names
  * them from the process table, with src_comm/dst_comm as fallbacks.  An
  * empty e->object is named like the model names (mech, key_a, key_b).  ext
- * (ext_len bytes, may be 0) is copied as its extension.  0, or -1 when out
- * of memory.
+ * (ext_len bytes, may be 0) is copied as its extension.  It has no
+ * histograms (hist_src, hist_dst are cleared).  0, or -1 when out of memory.
  */
 int edge_sink_add(struct edge_sink *out, const struct edge *e, const char *src_comm,
 		  const char *dst_comm, const void *ext, size_t ext_len);

@@ -35,6 +35,8 @@ static const char usage[] =
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
 "      --full           every report carries all edges (default: interval reports\n"
 "                       carry the edges that changed; the final report all)\n"
+"      --hist           log2 histograms of the blocked time of each edge end\n"
+"                       (the table: after it; JSON: \"hist\" on the edge)\n"
 "      --retention SEC  keep exited processes' edges with their pids this long\n"
 "                       after they last changed, then fold them by name\n"
 "                       (default 300)\n"
@@ -51,8 +53,8 @@ static const char usage[] =
 "  -- COMMAND           run COMMAND (as the invoking user under sudo), trace it\n"
 "                       and its descendants, stop when it exits; exit with its status\n";
 
-enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_RETENTION, OPT_MAP_ENTRIES, OPT_PROMETHEUS,
-       OPT_MAX_SERIES, OPT_CGROUP };
+enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_HIST, OPT_RETENTION, OPT_MAP_ENTRIES,
+       OPT_PROMETHEUS, OPT_MAX_SERIES, OPT_CGROUP };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -67,6 +69,7 @@ static const struct option longopts[] = {
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "bench-noop", no_argument, NULL, OPT_BENCH_NOOP },
 	{ "full", no_argument, NULL, OPT_FULL },
+	{ "hist", no_argument, NULL, OPT_HIST },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
@@ -310,6 +313,9 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 			break;
 		case OPT_FULL:
 			o->full = true;
+			break;
+		case OPT_HIST:
+			o->hist = true;
 			break;
 		case OPT_RETENTION:
 			if (parse_seconds(optarg, &o->retention_s)) {

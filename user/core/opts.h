@@ -33,6 +33,7 @@ struct opts {
 	const char *output;  /* -o, NULL for stdout */
 	int aggregate;       /* -a: an enum agg_key (core/model.h), AGG_PID (0) by default */
 	bool full;           /* --full: every report carries every edge */
+	bool hist;           /* --hist: log2 histograms of blocked time per edge end */
 	double retention_s;  /* --retention: exited processes' edges kept with pids this long */
 	uint32_t map_entries; /* --map-entries: BPF map size, 0 = the built-in default */
 	const char *prometheus; /* --prometheus [ADDR:]PORT, NULL when not an exporter */

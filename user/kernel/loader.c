@@ -314,11 +314,16 @@ static void configure(struct loader *ld, const struct loader_cfg *cfg)
 	skel->rodata->filter_traced = cfg->filter_traced;
 	skel->rodata->mech_mask = cfg->mech_mask;
 	skel->rodata->bench_noop = cfg->bench_noop;
+	skel->rodata->want_hist = cfg->want_hist;
 	skel->rodata->fast_task = fast;
 	ld->k.map_entries = cfg->map_entries;
 	/* the shared per-process maps; modules size their own in configure() */
 	kif_map_resize(&ld->k, "endpoints");
 	kif_map_resize(&ld->k, "traced");
+	if (cfg->want_hist)
+		kif_map_resize(&ld->k, "blk_hist");
+	else
+		kif_map_shrink(&ld->k, "blk_hist");
 	/* a name is 400 bytes and lives in the map only until the next tick */
 	if (cfg->map_entries > 4 * 16384) {
 		struct bpf_map *names = bpf_object__find_map_by_name(skel->obj, "objnames");

@@ -17,6 +17,7 @@ struct loader_cfg {
 	uint32_t mech_mask;  /* 1 << id of the wanted mechanisms (core/mech.h) */
 	bool filter_traced;  /* only the traced set (-- COMMAND mode) */
 	bool bench_noop;
+	bool want_hist;      /* --hist: fill the blk_hist map */
 	uint32_t self_tgid;
 	uint32_t map_entries; /* size of the per-process counter maps, 0: as built */
 	bool verbose;        /* libbpf's debug output */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "core/mech.h"
 #include "mech/futex.h"
+#include "mech/hist.h"
 #include "mech/ipcwake.h"
 #include "mech/mq.h"
 #include "mech/pipe.h"
@@ -27,6 +28,7 @@ const struct mech_ops *const mech_modules[] = {
 	&mech_signal, /* signal */
 	&mech_proc,   /* process lifecycle: no edges of its own */
 	&mech_ipcwake, /* wake-ups through pipes, sockets and queues: onto their edges */
+	&mech_hist,   /* --hist: histograms of blocked time, onto the joined edges */
 };
 const size_t mech_n_modules = sizeof(mech_modules) / sizeof(mech_modules[0]);
 

@@ -52,4 +52,12 @@ int render_prom(const struct snapshot *s, FILE *f, struct prom_state *st, const 
  */
 void render_lost_warning(const struct snapshot *s, FILE *f);
 
+/*
+ * --hist, after the table (output/render_hist.c): for each edge that has
+ * histograms of blocked time, a line "SRC -> DST MECH OBJECT", then each
+ * end's non-empty buckets bcc-style (ns range, count, a bar of 40 scaled
+ * to the largest count).  Nothing when no edge has one.
+ */
+void render_hist_table(const struct snapshot *s, FILE *f);
+
 #endif /* IPCTRACE_RENDER_H */

@@ -106,6 +106,36 @@ static void put_wakes(const struct edge *e, FILE *f)
 			e->back_wakes, e->back_wake_blocked_ns);
 }
 
+/* One end's non-empty buckets: [lo,hi,count], lo = 2^i (0 for slot 0), hi = 2^(i+1)-1. */
+static void put_hist_buckets(FILE *f, const uint64_t *h)
+{
+	bool first = true;
+
+	fputc('[', f);
+	for (int i = 0; h && i < MODEL_HIST_SLOTS; i++) {
+		if (!h[i])
+			continue;
+		fprintf(f, "%s[%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]", first ? "" : ",",
+			i ? (uint64_t)1 << i : 0, ((uint64_t)2 << i) - 1, h[i]);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+/* --hist: "hist":{"unit":"ns","src":[...],"dst":[...]}, only on an edge that has one. */
+static void put_hist(const struct snapshot *s, const struct edge *e, FILE *f)
+{
+	const uint64_t *hs = edge_hist(s, e, 0), *hd = edge_hist(s, e, 1);
+
+	if (!hs && !hd)
+		return;
+	fputs(",\"hist\":{\"unit\":\"ns\",\"src\":", f);
+	put_hist_buckets(f, hs);
+	fputs(",\"dst\":", f);
+	put_hist_buckets(f, hd);
+	fputc('}', f);
+}
+
 static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 {
 	const struct mech_ops *ops = mech_module_of(e->mech);
@@ -133,6 +163,7 @@ static void put_edge(const struct snapshot *s, const struct edge *e, FILE *f)
 	fprintf(f, "},\"blocked_ns\":{\"src\":%" PRIu64 ",\"dst\":%" PRIu64 "}",
 		e->blocked_src_ns, e->blocked_dst_ns);
 	put_wakes(e, f);
+	put_hist(s, e, f);
 	/* what the mechanism adds (core/mech.h); an aggregate of several has none */
 	if (ops && ops->json && !e->folded && (s->agg == AGG_PID || edge_ext(s, e)))
 		ops->json(e, edge_ext(s, e), f);

@@ -448,6 +448,9 @@ void render_table(const struct snapshot *s, FILE *f, bool ansi)
 		fputs("~ inferred: several writers and readers share the object; each writer's share "
 		      "follows what each reader received\n", f);
 	put_verdicts(f, s, room ? vmax : 0, lay.cols);
+	/* --hist: the histograms after the rows; a live view has no room for them */
+	if (!ansi)
+		render_hist_table(s, f);
 	if (!ansi)
 		fputc('\n', f);
 	fflush(f);
