@@ -10,6 +10,7 @@
  * pointer (for its tgid and start time) nor the siginfo.
  */
 #include "common.bpf.h"
+#include "wake.bpf.h"
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
@@ -45,6 +46,44 @@ struct {
 	__type(value, __u64);
 } sigpend SEC(".maps");
 
+/*
+ * Wake-ups by signals: a thread inside a traced sigwaitinfo/sigtimedwait,
+ * sigsuspend or pause, keyed by tid.  The first signal generated for it
+ * while it waits, by a process (not the kernel), is its waker: the sender
+ * writes itself here (signal_generate runs in its context).  The wait's
+ * end counts the wake-up if the thread slept and the signal that ended the
+ * wait is that one (sigtimedwait's return; sigsuspend and pause: the
+ * signal delivered as they return).
+ */
+enum sigwait_call {
+	SW_TIMEDWAIT = 1, /* rt_sigtimedwait: returns the signal */
+	SW_SUSPEND = 2,   /* rt_sigsuspend, pause: -EINTR, then the handler's signal_deliver */
+};
+
+struct sigwait {
+	__u64 ts;          /* the call's entry */
+	__u64 nvcsw;
+	__u64 start_ns;
+	__u64 gen_ts;      /* the first generation while waiting; 0: none yet */
+	__u64 waker_start_ns;
+	__u64 exit_ts;     /* SW_SUSPEND: returned after sleeping, awaiting signal_deliver */
+	__u32 waker_tgid;
+	__s32 sig;
+	__s32 code;
+	__u8 call;
+	__u8 pad[3];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct sigwait);
+} sigwaits SEC(".maps");
+
+/* Threads inside a traced signal wait: while 0, signal_generate does no lookup. */
+__u64 sig_waiting = 0;
+
 static __always_inline int siginfo_code(struct kernel_siginfo *info)
 {
 	if (info == SEND_SIG_NOINFO)
@@ -52,6 +91,122 @@ static __always_inline int siginfo_code(struct kernel_siginfo *info)
 	if (info == SEND_SIG_PRIV)
 		return SI_KERNEL;
 	return BPF_CORE_READ(info, si_code);
+}
+
+/* A signal queued for target: its first while target waits in a traced signal wait. */
+static __always_inline void sigwait_woken(struct task_struct *target, const struct sig_key *key,
+					  __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(target, pid);
+	struct sigwait *w = bpf_map_lookup_elem(&sigwaits, &tid);
+
+	if (!w || w->gen_ts || w->exit_ts || key->src_tgid == key->dst_tgid)
+		return;
+	w->waker_tgid = key->src_tgid;
+	w->waker_start_ns = key->src_start_ns;
+	w->sig = key->sig;
+	w->code = key->code;
+	w->gen_ts = now;
+}
+
+/* Count w's waker releasing the current thread, its wait ended by signal sig. */
+static __always_inline void sigwait_count(const struct sigwait *w, int sig)
+{
+	struct ipc_woken r = {};
+
+	if (!w->gen_ts || w->sig != sig)
+		return;
+	r.ts = w->gen_ts;
+	r.waker_tgid = w->waker_tgid;
+	r.waker_start_ns = w->waker_start_ns;
+	wake_count(&r, bpf_get_current_pid_tgid() >> 32, w->start_ns, MECH_SIGNAL,
+		   (__u64)(__s64)w->sig, (__u64)(__s64)w->code, false, w->ts);
+}
+
+static __always_inline int sigwait_enter(__u8 call)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct sigwait w = {};
+
+	if (bench_noop || !mech_wanted(MECH_SIGNAL) || !tgid_wanted(id >> 32))
+		return 0;
+	w.call = call;
+	w.nvcsw = current_nvcsw();
+	w.start_ns = current_start_ns();
+	w.ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&sigwaits, &tid, &w, BPF_ANY)) {
+		stat_inc(STAT_STASH_FULL);
+		return 0;
+	}
+	__sync_fetch_and_add(&sig_waiting, 1);
+	return 0;
+}
+
+static __always_inline void sigwait_drop(__u32 tid)
+{
+	if (sig_waiting)
+		__sync_fetch_and_add(&sig_waiting, -1);
+	bpf_map_delete_elem(&sigwaits, &tid);
+}
+
+static __always_inline int sigwait_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sigwait *w = bpf_map_lookup_elem(&sigwaits, &tid);
+
+	if (!w)
+		return 0;
+	if (!slept_since(w->nvcsw) || !w->gen_ts) {
+		sigwait_drop(tid);
+		return 0;
+	}
+	if (w->call == SW_TIMEDWAIT) {
+		if (ret > 0)
+			sigwait_count(w, ret);
+		sigwait_drop(tid);
+		return 0;
+	}
+	/* sigsuspend, pause: the handler's signal_deliver names the signal next */
+	w->exit_ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* rt_sigtimedwait(set, info, timeout, sigsetsize): sigwait, sigwaitinfo, sigtimedwait */
+SEC("tracepoint/syscalls/sys_enter_rt_sigtimedwait")
+int sig_enter_sigtimedwait(struct trace_event_raw_sys_enter *ctx)
+{
+	return sigwait_enter(SW_TIMEDWAIT);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_sigtimedwait")
+int sig_exit_sigtimedwait(struct trace_event_raw_sys_exit *ctx)
+{
+	return sigwait_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_rt_sigsuspend")
+int sig_enter_sigsuspend(struct trace_event_raw_sys_enter *ctx)
+{
+	return sigwait_enter(SW_SUSPEND);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rt_sigsuspend")
+int sig_exit_sigsuspend(struct trace_event_raw_sys_exit *ctx)
+{
+	return sigwait_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_pause")
+int sig_enter_pause(struct trace_event_raw_sys_enter *ctx)
+{
+	return sigwait_enter(SW_SUSPEND);
+}
+
+SEC("tracepoint/syscalls/sys_exit_pause")
+int sig_exit_pause(struct trace_event_raw_sys_exit *ctx)
+{
+	return sigwait_exit(ctx->ret);
 }
 
 /* signal_generate(int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result) */
@@ -112,6 +267,8 @@ int sig_generate(struct bpf_raw_tracepoint_args *ctx)
 		__u64 now = bpf_ktime_get_ns();
 
 		bpf_map_update_elem(&sigpend, &pk, &now, BPF_NOEXIST);
+		if (sig_waiting && !from_kernel)
+			sigwait_woken(target, &key, now);
 	}
 	return 0;
 }
@@ -128,6 +285,16 @@ int sig_deliver(struct bpf_raw_tracepoint_args *ctx)
 
 	if (bench_noop || !tgid_wanted(tgid))
 		return 0;
+	if (sig_waiting) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct sigwait *w = bpf_map_lookup_elem(&sigwaits, &tid);
+
+		/* the signal that ended a sigsuspend or pause, delivered as it returns */
+		if (w && w->exit_ts) {
+			sigwait_count(w, pk.sig);
+			sigwait_drop(tid);
+		}
+	}
 	key.tgid = tgid;
 	key.sig = pk.sig;
 	key.start_ns = task_start_ns((struct task_struct *)bpf_get_current_task());

@@ -203,7 +203,7 @@ Test(sem, renderers)
 	s = snap();
 	json = render_json_str(s);
 	cr_expect(ndjson_valid(json));
-	cr_expect(strstr(json, "\"posts\":10,\"waits\":10,\"wakes\":3,\"wake_blocked_ns\":4000") !=
+	cr_expect(strstr(json, "\"wakes\":3,\"wake_blocked_ns\":4000,\"posts\":10,\"waits\":10") !=
 		  NULL, "%s", json);
 	table = render_table_str(s, false);
 	cr_expect(strstr(table, "wake 3") != NULL, "%s", table);

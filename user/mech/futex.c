@@ -325,9 +325,8 @@ static void futex_json(const struct edge *e, const void *ext, FILE *f)
 	const struct futex_ext *x = ext;
 
 	if (x)
-		fprintf(f, ",\"wakes\":%" PRIu64 ",\"wake_blocked_ns\":%" PRIu64
-			",\"waits\":%" PRIu64 ",\"wake_calls\":%" PRIu64 ",\"owner_died\":%" PRIu64,
-			x->wakes, x->wake_blocked_ns, x->waits, x->wake_calls, x->owner_died);
+		fprintf(f, ",\"waits\":%" PRIu64 ",\"wake_calls\":%" PRIu64 ",\"owner_died\":%" PRIu64,
+			x->waits, x->wake_calls, x->owner_died);
 }
 
 static enum note_kind futex_note(const struct edge *e, const void *ext, size_t width,

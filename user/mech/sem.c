@@ -259,9 +259,7 @@ static void sem_json(const struct edge *e, const void *ext, FILE *f)
 	const struct sem_ext *x = ext;
 
 	if (x)
-		fprintf(f, ",\"posts\":%" PRIu64 ",\"waits\":%" PRIu64 ",\"wakes\":%" PRIu64
-			",\"wake_blocked_ns\":%" PRIu64, x->posts, x->waits, x->wakes,
-			x->wake_blocked_ns);
+		fprintf(f, ",\"posts\":%" PRIu64 ",\"waits\":%" PRIu64, x->posts, x->waits);
 }
 
 /* Hand-offs first: waits of dst that src's post ended. */

@@ -90,15 +90,15 @@ static void put_end(FILE *f, const struct snapshot *s, const char *name,
 }
 
 /*
- * The common wake-up counters (struct edge), when the edge has any.  The
- * release mechanisms (semaphores, futexes) print "wakes" among their own
- * members, always, as they did before the counters were common.
+ * The common wake-up counters (struct edge), when the edge has any; on the
+ * edges of release mechanisms (semaphores, futexes, signals) "wakes" is
+ * always there, 0 included.
  */
 static void put_wakes(const struct edge *e, FILE *f)
 {
 	const struct mech_kind *kind = mech_kind_of(e->mech);
 
-	if (e->wakes && !(kind && kind->wakes_sync))
+	if (e->wakes || (kind && kind->wakes_sync))
 		fprintf(f, ",\"wakes\":%" PRIu64 ",\"wake_blocked_ns\":%" PRIu64, e->wakes,
 			e->wake_blocked_ns);
 	if (e->back_wakes)
