@@ -171,7 +171,7 @@ demo: deps
 	$(Q)IPCTRACE_DEMO_SVG=$(OUTPUT)/pipeline.svg ./scripts/demo.sh
 
 bench: all
-	$(Q)./bench/run.sh
+	$(Q)BASE="$(BASE)" ./bench/run.sh
 
 # Minutes of process churn under `ipctrace -i 1`: memory, report size, losses.
 soak: all

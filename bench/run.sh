@@ -33,7 +33,11 @@
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
 # CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
-# default "start pipe sock futex loop").
+# default "start pipe sock futex loop"), BASE (a git revision to compare
+# with: `make bench BASE=v1.2` or `BASE=HEAD~3`; built once in .output/base).
+#
+# .output/base/REV is a copy of REV's tree (git archive), built with its
+# own Makefile: its ipctrace carries its own BPF programs.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -43,6 +47,10 @@ ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
 CASES=${CASES:-start pipe sock futex loop}
+# BASE=REV (a git revision): its ipctrace runs too, alternated with the
+# others in every round, and each row gets a "vs base" line: traced/base is
+# the change of this tree's cost against REV's, measured in one run.
+BASE=${BASE:-}
 # A traced round must not overlap the previous one's detach (ipctrace hands
 # it to a background process at exit, where it takes about a second).
 export IPCTRACE_SYNC_DETACH=1
@@ -58,6 +66,26 @@ for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bi
 		exit 1
 	fi
 done
+
+base_bin=
+if [ -n "$BASE" ]; then
+	base_rev=$(git rev-parse --short "$BASE^{commit}") || {
+		echo "bench/run.sh: BASE=$BASE is not a git revision of this tree" >&2
+		exit 1
+	}
+	base_dir=.output/base/$base_rev
+	if [ ! -x "$base_dir/ipctrace" ]; then
+		echo "bench/run.sh: building ipctrace at $base_rev in $base_dir ..." >&2
+		rm -rf "$base_dir"
+		mkdir -p "$base_dir"
+		git archive "$base_rev" | tar -x -C "$base_dir"
+		if ! make -C "$base_dir" -j"$(nproc)" ipctrace >"$base_dir.log" 2>&1; then
+			echo "bench/run.sh: building $base_rev failed: see $base_dir.log" >&2
+			exit 1
+		fi
+	fi
+	base_bin=$base_dir/ipctrace
+fi
 
 tmp=$(mktemp -d /tmp/ipctrace-bench.XXXXXX)
 bg_pid=
@@ -83,6 +111,7 @@ run() {
 	untraced) "$@" ;;
 	traced) ./ipctrace -f json -o /dev/null -- "$@" ;;
 	floor) ./ipctrace --bench-noop -f json -o /dev/null -- "$@" ;;
+	base) "$base_bin" -f json -o /dev/null -- "$@" ;;
 	esac >/dev/null 2>"$err" || {
 		echo "bench/run.sh: the $variant run of '$*' failed:" >&2
 		cat "$err" >&2
@@ -159,25 +188,33 @@ row() {
 
 echo "ipctrace overhead: $ROUNDS round trips per run, $ROUNDS_N rounds, medians" \
 	"(ms = whole exchange, us = per round trip)"
+if [ -n "$base_bin" ]; then
+	echo "vs REV lines: that revision's ipctrace, traced, in the same rounds;" \
+		"xR = this tree's traced / REV's traced (p25-p75 below the median)"
+fi
 echo
 if wanted pipe || wanted sock || wanted futex; then
 	row "case" "untraced" "traced" "floor" "traced/untr" "floor/untr" "2x floor" "target"
 fi
 
 variants=(untraced traced floor)
+if [ -n "$base_bin" ]; then
+	variants+=(base)
+fi
+nvar=${#variants[@]}
 
-# measure NAME TARGET ARGS...: the three variants of one workload, one table row.
+# measure NAME TARGET ARGS...: the variants of one workload, one table row.
 measure() {
 	local name=$1 target=$2 results=$tmp/results r k v tr_ratio fl_ratio
 	shift 2
 	: >"$results"
 	for ((r = 0; r < ROUNDS_N; r++)); do
 		declare -A ns=()
-		for ((k = 0; k < 3; k++)); do
-			v=${variants[(r + k) % 3]}
+		for ((k = 0; k < nvar; k++)); do
+			v=${variants[(r + k) % nvar]}
 			ns[$v]=$(run "$v" "$@")
 		done
-		echo "${ns[untraced]} ${ns[traced]} ${ns[floor]}" >>"$results"
+		echo "${ns[untraced]} ${ns[traced]} ${ns[floor]} ${ns[base]:-}" >>"$results"
 		progress "  $name: round $((r + 1))/$ROUNDS_N"
 		unset ns
 	done
@@ -191,6 +228,11 @@ measure() {
 		"$(col_per 2 "$results" "$ROUNDS" 1000 us)" \
 		"$(col_per 3 "$results" "$ROUNDS" 1000 us)" \
 		"$(spread_ratio 2 1 "$results")" "$(spread_ratio 3 1 "$results")" "" ""
+	if [ -n "$base_bin" ]; then
+		printf '%-18s %9s %9s %9s %11s %11s\n' "  vs $base_rev" "" "$(col_ms 4 "$results")" "" \
+			"$(printf 'x%.3f' "$(median_ratio 2 4 "$results")")" \
+			"$(spread_ratio 2 4 "$results")"
+	fi
 }
 
 wanted pipe && for pin in unpinned pinned; do

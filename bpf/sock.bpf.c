@@ -698,30 +698,12 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
 }
 
 /*
- * A receive that slept: released by a traced sender whose data reached sk
- * (sk_data_ready named it in the sender's call).  key: the receiving
- * object, as counted.
- */
-static __always_inline void sock_woken_data(struct pipe_stash *st, struct sock *sk,
-					    const struct ep_key *key)
-{
-	const struct ipc_woken *r;
-
-	if (!slept_since(st->nvcsw))
-		return;
-	r = woken_since(st->ts);
-	if (!r || r->data_sk != (__u64)sk)
-		return;
-	st->woke = 1;
-	wake_count(r, key->tgid, key->start_ns, key->mech, key->obj_a, key->obj_b, false, st->ts);
-}
-
-/*
- * Is rsk the other end of sk's connection?  unix: sk's peer; TCP: its
- * receive-side key is the one sk's send was counted under (key).
+ * Is rsk the other end of sk's connection?  unix: sk's peer; TCP: the key
+ * rsk would count under (as a receiver, or as a sender when rsk_sends) is
+ * key, the one sk's call was counted under.
  */
 static __always_inline bool sock_is_peer(struct pipe_stash *st, struct sock *sk, __u16 family,
-					 __u64 rsk, const struct ep_key *key)
+					 __u64 rsk, const struct ep_key *key, bool rsk_sends)
 {
 	struct lo_addr l, r;
 	__u64 a, b;
@@ -730,8 +712,37 @@ static __always_inline bool sock_is_peer(struct pipe_stash *st, struct sock *sk,
 		return (st->sk == (__u64)sk ? st->peer
 					    : (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer)) == rsk;
 	inet_ends((struct sock *)rsk, family, &l, &r);
-	sk_tcp_key(&l, &r, &a, &b);
+	if (rsk_sends)
+		sk_tcp_key(&r, &l, &a, &b);
+	else
+		sk_tcp_key(&l, &r, &a, &b);
 	return a == key->obj_a && b == key->obj_b;
+}
+
+/*
+ * A receive that slept: released by a traced sender whose data reached sk
+ * (sk_data_ready named it in the sender's call).  key: the receiving
+ * object, as counted.  A connected socket's one sender is its peer, and
+ * the peer's own receive can wake it first: a stream socket's reader and
+ * writer sleep on one wait queue, and the room the peer's read makes wakes
+ * both; the data the receive then returns is the peer's all the same.
+ */
+static __always_inline void sock_woken_data(struct pipe_stash *st, struct sock *sk, __u16 family,
+					    __u16 proto, const struct ep_key *key)
+{
+	const struct ipc_woken *r;
+
+	if (!slept_since(st->nvcsw))
+		return;
+	r = woken_since(st->ts);
+	if (!r)
+		return;
+	if (r->data_sk != (__u64)sk &&
+	    !(r->room_sk && (family == AF_UNIX || proto == IPPROTO_TCP) &&
+	      sock_is_peer(st, sk, family, r->room_sk, key, true)))
+		return;
+	st->woke = 1;
+	wake_count(r, key->tgid, key->start_ns, key->mech, key->obj_a, key->obj_b, false, st->ts);
 }
 
 /*
@@ -746,7 +757,7 @@ static __always_inline void sock_woken_room(struct pipe_stash *st, struct sock *
 	if (!slept_since(st->nvcsw))
 		return;
 	r = woken_since(st->ts);
-	if (!r || !r->room_sk || !sock_is_peer(st, sk, family, r->room_sk, key))
+	if (!r || !r->room_sk || !sock_is_peer(st, sk, family, r->room_sk, key, false))
 		return;
 	st->woke = 1;
 	wake_count(r, key->tgid, key->start_ns, key->mech, key->obj_a, key->obj_b, true, st->ts);
@@ -842,7 +853,7 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 	else if (proto == IPPROTO_UDP)
 		udp_recv(sk, family, &key, st, ret, dt);
 	if (st && !st->woke && key.obj_b)
-		sock_woken_data(st, sk, &key);
+		sock_woken_data(st, sk, family, proto, &key);
 	return 0;
 }
 

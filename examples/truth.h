@@ -371,11 +371,13 @@ static inline const char *ex_codename(int sig, int code, char *buf, size_t len)
 }
 
 /*
- * A pipe or FIFO edge; object is the FIFO's path, NULL for a pipe.  Nothing
- * is printed for msgs == 0: no bytes moved, so there is no edge.
+ * A byte-stream edge; object is the FIFO's path or the socket's name, NULL
+ * for a pipe; extra (may be NULL) is more members, each starting with a
+ * comma.  Nothing is printed for msgs == 0: no bytes moved, so there is no
+ * edge.
  */
-static inline void truth_stream(const char *mech, const char *object, pid_t src, pid_t dst,
-				uint64_t msgs, uint64_t bytes)
+static inline void truth_stream_ex(const char *mech, const char *object, pid_t src, pid_t dst,
+				   uint64_t msgs, uint64_t bytes, const char *extra)
 {
 	struct truth_buf b = { .len = 0 };
 
@@ -386,9 +388,16 @@ static inline void truth_stream(const char *mech, const char *object, pid_t src,
 		tb_printf(&b, ",\"object\":");
 		tb_str(&b, object);
 	}
-	tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
-		  (int)src, (int)dst, msgs, bytes);
+	tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64 "%s}",
+		  (int)src, (int)dst, msgs, bytes, extra ? extra : "");
 	tb_emit(&b);
+}
+
+/* A pipe or FIFO edge; object is the FIFO's path, NULL for a pipe. */
+static inline void truth_stream(const char *mech, const char *object, pid_t src, pid_t dst,
+				uint64_t msgs, uint64_t bytes)
+{
+	truth_stream_ex(mech, object, src, dst, msgs, bytes, NULL);
 }
 
 static inline void truth_pipe(pid_t src, pid_t dst, uint64_t msgs, uint64_t bytes)

@@ -34,6 +34,26 @@
  * (the object: the socket the messages arrive at, the reading end)
  * and the child's SIGCHLD.  Both sides check every byte of what they read.
  *
+ * -m signal: the same ping-pong with signals instead of bytes (-s is
+ * refused).  Both processes block SIGUSR1 and SIGUSR2 (sigprocmask, before
+ * the fork), so only sigwaitinfo() takes them: the parent kill()s SIGUSR1
+ * to the child, asleep in sigwaitinfo(), which answers kill(parent,
+ * SIGUSR2) while the parent waits in sigwaitinfo().  At most one signal is
+ * ever pending in a direction (the next one is sent only after the answer
+ * to the last), so none is merged into a pending one, and each waiter
+ * checks what it got: the signal, SI_USER, the peer's pid.  With -W the
+ * sender waits until its peer sleeps in rt_sigtimedwait (what sigwaitinfo
+ * calls) before every kill(), so every signal ends exactly one blocked
+ * sigwaitinfo: "wakes" = msgs per direction.  Nothing blocks in kill(), so
+ * there are no back wake-ups (and no "back_wakes" member).  The signals
+ * never reach a handler: no "delivered".  A lost signal would leave a side
+ * waiting forever, so both sides set alarm(30 + n/1000) (SIGALRM kills).
+ * Truth: one line each way, printed by its sender,
+ *   {"type":"truth","mech":"signal","signal":"SIGUSR1","signo":10,
+ *    "code":"SI_USER","src":..,"dst":..,"msgs":N[,"wakes":N]}
+ * (SIGUSR2 from the child) and the child's SIGCHLD, with no "wakes": the
+ * parent waits for its child in waitpid(), not in a signal wait.
+ *
  * Reading another process's /proc/PID/syscall needs ptrace access to it:
  * the parent lets its child in with PR_SET_PTRACER (Yama), root needs
  * nothing.
@@ -44,7 +64,8 @@
 #include <sys/syscall.h>
 #include "sock_common.h"
 
-static const char usage[] = "[-n ROUND_TRIPS] [-s SIZE] [-m pipe|unix] [-W]";
+static const char usage[] =
+	"[-n ROUND_TRIPS] [-s SIZE (not with -m signal)] [-m pipe|unix|signal] [-W]";
 
 /* How long one side waits for its peer to fall asleep before giving up. */
 #define ASLEEP_TIMEOUT_NS (5ull * 1000000000ull)
@@ -74,11 +95,12 @@ static int check(const char *who, const char *buf, uint64_t size, uint64_t i, in
 }
 
 /*
- * Is pid asleep in read(fd)?  /proc/PID/syscall reads "running" for a task
- * on a CPU or runnable, else "NR ARG1 ..." of the syscall it sleeps in.
- * 1 yes, 0 not (yet), -1 the file cannot be read (said on stderr).
+ * Is pid asleep in syscall nr, with first argument arg (any if arg < 0)?
+ * /proc/PID/syscall reads "running" for a task on a CPU or runnable, else
+ * "NR ARG1 ..." of the syscall it sleeps in.  1 yes, 0 not (yet), -1 the
+ * file cannot be read (said on stderr).
  */
-static int asleep_in_read(pid_t pid, int fd)
+static int asleep_in(pid_t pid, long want_nr, long want_arg)
 {
 	char path[64], line[256];
 	long nr, arg;
@@ -108,49 +130,53 @@ static int asleep_in_read(pid_t pid, int fd)
 	if (*end != ' ')
 		return 0;
 	arg = strtol(end + 1, &end, 16);
-	return nr == SYS_read && arg == fd;
+	return nr == want_nr && (want_arg < 0 || arg == want_arg);
 }
 
-/* Wait until pid sleeps in read(fd); 0, or -1 (said on stderr). */
-static int wait_asleep(pid_t pid, int fd)
+/*
+ * Wait until pid sleeps in syscall nr (named what) with first argument arg
+ * (any if arg < 0); 0, or -1 (said on stderr).
+ */
+static int wait_asleep_in(pid_t pid, long nr, long arg, const char *what)
 {
 	uint64_t deadline = ex_now_ns() + ASLEEP_TIMEOUT_NS;
 
 	for (;;) {
-		int r = asleep_in_read(pid, fd);
+		int r = asleep_in(pid, nr, arg);
 
 		if (r)
 			return r > 0 ? 0 : -1;
 		if (ex_now_ns() > deadline) {
-			fprintf(stderr, "wake_pingpong: pid %d not asleep in read(%d) after %llu s\n",
-				(int)pid, fd, ASLEEP_TIMEOUT_NS / 1000000000ull);
+			fprintf(stderr, "wake_pingpong: pid %d not asleep in %s after %llu s\n",
+				(int)pid, what, ASLEEP_TIMEOUT_NS / 1000000000ull);
 			return -1;
 		}
 		ex_sleep_ns(20000);
 	}
 }
 
+/* Wait until pid sleeps in read(fd); 0, or -1 (said on stderr). */
+static int wait_asleep(pid_t pid, int fd)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "read(%d)", fd);
+	return wait_asleep_in(pid, SYS_read, fd, what);
+}
+
 /* The edge this side sent on; wakes < 0: unknown (no -W). */
 static void truth_edge(const char *mech, const char *object, pid_t src, pid_t dst, uint64_t msgs,
 		       uint64_t bytes, int64_t wakes)
 {
-	struct truth_buf b = { .len = 0 };
+	char extra[96];
+	int n = 0;
 
-	if (!msgs)
-		return;
-	tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"%s\"", mech);
-	if (object) {
-		tb_printf(&b, ",\"object\":");
-		tb_str(&b, object);
-	}
-	tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"msgs\":%" PRIu64 ",\"bytes\":%" PRIu64, (int)src,
-		  (int)dst, msgs, bytes);
+	extra[0] = '\0';
 	if (object)
-		tb_printf(&b, ",\"fds_passed\":0,\"creds\":0");
+		n = snprintf(extra, sizeof(extra), ",\"fds_passed\":0,\"creds\":0");
 	if (wakes >= 0)
-		tb_printf(&b, ",\"wakes\":%" PRId64 ",\"back_wakes\":0", wakes);
-	tb_printf(&b, "}");
-	tb_emit(&b);
+		snprintf(extra + n, sizeof(extra) - n, ",\"wakes\":%" PRId64 ",\"back_wakes\":0", wakes);
+	truth_stream_ex(mech, object, src, dst, msgs, bytes, extra);
 }
 
 struct side {
@@ -204,11 +230,140 @@ static int channel(bool unix_sock, int fds[2], char *obj, size_t len)
 	return 0;
 }
 
+/* --- -m signal ------------------------------------------------------------ */
+
+/* The SI_USER signal edge this side sent; wakes < 0: unknown (no -W). */
+static void truth_sig_edge(int sig, pid_t src, pid_t dst, uint64_t msgs, int64_t wakes)
+{
+	struct truth_buf b = { .len = 0 };
+	char sbuf[32], cbuf[32];
+
+	if (!msgs)
+		return;
+	tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"signal\",\"signal\":\"%s\",\"signo\":%d,"
+		  "\"code\":\"%s\",\"src\":%d,\"dst\":%d,\"msgs\":%" PRIu64,
+		  ex_signame(sig, sbuf, sizeof(sbuf)), sig,
+		  ex_codename(sig, SI_USER, cbuf, sizeof(cbuf)), (int)src, (int)dst, msgs);
+	if (wakes >= 0)
+		tb_printf(&b, ",\"wakes\":%" PRId64, wakes);
+	tb_printf(&b, "}");
+	tb_emit(&b);
+}
+
+struct sig_side {
+	const char *who;
+	pid_t peer;
+	int send_sig, recv_sig; /* kill()s the peer with send_sig, waits for recv_sig */
+	uint64_t msgs, asleep;
+};
+
+/* Signal i to the peer, after it fell asleep in sigwaitinfo() when wait is set. */
+static int sig_send(struct sig_side *s, uint64_t i, bool wait)
+{
+	if (wait) {
+		if (wait_asleep_in(s->peer, SYS_rt_sigtimedwait, -1, "rt_sigtimedwait"))
+			return -1;
+		s->asleep++;
+	}
+	if (kill(s->peer, s->send_sig)) {
+		fprintf(stderr, "wake_pingpong: %s: kill %" PRIu64 ": %s\n", s->who, i,
+			strerror(errno));
+		return -1;
+	}
+	s->msgs++;
+	return 0;
+}
+
+/* Take the peer's signal i with sigwaitinfo(); it must be recv_sig, SI_USER, from the peer. */
+static int sig_recv(struct sig_side *s, uint64_t i)
+{
+	siginfo_t si;
+	sigset_t set;
+	int r;
+
+	sigemptyset(&set);
+	sigaddset(&set, s->recv_sig);
+	do
+		r = sigwaitinfo(&set, &si);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		fprintf(stderr, "wake_pingpong: %s: sigwaitinfo %" PRIu64 ": %s\n", s->who, i,
+			strerror(errno));
+		return -1;
+	}
+	if (r != s->recv_sig || si.si_code != SI_USER || si.si_pid != s->peer) {
+		fprintf(stderr, "wake_pingpong: %s: signal %" PRIu64 " is %d, si_code %d, from pid %d"
+			"\n", s->who, i, r, si.si_code, (int)si.si_pid);
+		return -1;
+	}
+	return 0;
+}
+
+/* The ping-pong with SIGUSR1 (pings) and SIGUSR2 (pongs); the exit status. */
+static int run_signals(uint64_t n, bool wait)
+{
+	unsigned int watchdog = 30 + n / 1000;
+	int err = 0, status;
+	struct sig_side s;
+	sigset_t both;
+	pid_t child;
+
+	/* Blocked in both processes before the fork: only sigwaitinfo() takes them. */
+	sigemptyset(&both);
+	sigaddset(&both, SIGUSR1);
+	sigaddset(&both, SIGUSR2);
+	if (sigprocmask(SIG_BLOCK, &both, NULL)) {
+		perror("sigprocmask");
+		return 1;
+	}
+	child = fork();
+	if (child < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (child == 0) {
+		if (prctl(PR_SET_NAME, "wake-pong"))
+			perror("prctl");
+		alarm(watchdog); /* a lost signal must not hang us */
+		s = (struct sig_side){ .who = "child", .peer = getppid(), .send_sig = SIGUSR2,
+				       .recv_sig = SIGUSR1 };
+		for (uint64_t i = 0; i < n && !err; i++)
+			err = sig_recv(&s, i) || sig_send(&s, i, wait);
+		truth_sig_edge(SIGUSR2, getpid(), s.peer, s.msgs,
+			       wait && !err ? (int64_t)s.asleep : -1);
+		_exit(err ? 1 : 0);
+	}
+
+	if (prctl(PR_SET_NAME, "wake-ping"))
+		perror("prctl");
+	/* Yama: let the child read our /proc/PID/syscall (EINVAL: no Yama). */
+	if (wait && prctl(PR_SET_PTRACER, child, 0, 0, 0) && errno != EINVAL)
+		perror("prctl(PR_SET_PTRACER)");
+	alarm(watchdog);
+	s = (struct sig_side){ .who = "parent", .peer = child, .send_sig = SIGUSR1,
+			       .recv_sig = SIGUSR2 };
+	for (uint64_t i = 0; i < n && !err; i++)
+		err = sig_send(&s, i, wait) || sig_recv(&s, i);
+	if (err)
+		kill(child, SIGKILL); /* it may wait for a signal that will not come */
+	status = ex_wait(child);
+	alarm(0);
+	err |= ex_child_ok("child", status);
+	if (!err && s.msgs != n) {
+		fprintf(stderr, "wake_pingpong: parent sent %" PRIu64 " signals\n", s.msgs);
+		err = 1;
+	}
+
+	truth_sig_edge(SIGUSR1, getpid(), child, s.msgs, wait && !err ? (int64_t)s.asleep : -1);
+	truth_sigchld(child, getpid(), status);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t n = 1000, size = 64;
 	int ping[2], pong[2], opt, err = 0, status;
-	bool unix_sock = false, wait = false;
+	bool unix_sock = false, sig = false, size_set = false, wait = false;
 	char obj_ping[64], obj_pong[64];
 	const char *mech = "pipe";
 	struct side s;
@@ -218,11 +373,18 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "n:s:m:Wh")) != -1) {
 		switch (opt) {
 		case 'n': n = ex_parse_u64(optarg, 'n', 1, UINT32_MAX, usage); break;
-		case 's': size = ex_parse_u64(optarg, 's', 1, 4096, usage); break;
+		case 's':
+			size = ex_parse_u64(optarg, 's', 1, 4096, usage);
+			size_set = true;
+			break;
 		case 'm':
 			if (!strcmp(optarg, "unix"))
-				unix_sock = true, mech = "unix_stream";
-			else if (strcmp(optarg, "pipe"))
+				unix_sock = true, sig = false, mech = "unix_stream";
+			else if (!strcmp(optarg, "signal"))
+				sig = true, unix_sock = false;
+			else if (!strcmp(optarg, "pipe"))
+				sig = false, unix_sock = false, mech = "pipe";
+			else
 				ex_die_usage(usage, "-m: unknown channel '%s'", optarg);
 			break;
 		case 'W': wait = true; break;
@@ -231,7 +393,11 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		ex_die_usage(usage, "unexpected argument '%s'", argv[optind]);
+	if (sig && size_set)
+		ex_die_usage(usage, "-s: signals carry no bytes");
 	ex_setup();
+	if (sig)
+		return run_signals(n, wait);
 
 	buf = malloc(size);
 	if (!buf) {

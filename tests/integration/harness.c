@@ -359,8 +359,7 @@ const struct json_object *harness_edge_for(const struct traced *tr, const struct
 	return NULL;
 }
 
-/* Is pid one of truth line t's "members"? */
-static bool is_member(const struct json_object *t, int64_t pid)
+bool harness_is_member(const struct json_object *t, int64_t pid)
 {
 	struct json_object *a = json_get(t, "members");
 	size_t n = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
@@ -385,7 +384,7 @@ bool harness_member_edge(const struct json_object *t, const struct json_object *
 		return false;
 	if (!eobj || (obj && strcmp(obj, eobj)) || (pfx && strncmp(pfx, eobj, strlen(pfx))))
 		return false;
-	return is_member(t, end_pid(e, "src")) && is_member(t, end_pid(e, "dst"));
+	return harness_is_member(t, end_pid(e, "src")) && harness_is_member(t, end_pid(e, "dst"));
 }
 
 /* Compare one counter of truth t with edge e; complain if different. */

@@ -88,6 +88,8 @@ struct traced *harness_trace_example(const char *example, const char *const args
 
 /* The final edge matching truth line t, or NULL. */
 const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t);
+/* Is pid one of truth line t's "members"? */
+bool harness_is_member(const struct json_object *t, int64_t pid);
 
 /* Is e one of the edges a "members" truth line t allows (futex examples)? */
 bool harness_member_edge(const struct json_object *t, const struct json_object *e);
