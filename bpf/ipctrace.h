@@ -30,6 +30,8 @@ enum ipc_mech {
 	MECH_SHM = 11,
 	MECH_SEM = 12,
 	MECH_FUTEX = 13,
+	MECH_MMAP = 14,   /* a regular file mapped MAP_SHARED by several processes */
+	MECH_FILE = 15,   /* -m file: bytes of a regular file written by one, read by another */
 	MECH_MAX,
 };
 
