@@ -823,7 +823,7 @@ int mqmsg_waking(struct bpf_raw_tracepoint_args *ctx)
 		r.room.obj_a = st->obj_a;
 		r.room.obj_b = st->obj_b;
 	}
-	woken_leave(p, &r, id >> 32);
+	woken_leave(BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, pid), &r, id >> 32);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * A socket fd is only marked in the stash, for sock.bpf.c (see stash.bpf.h).
  */
 #include "common.bpf.h"
+#include <bpf/bpf_endian.h>
 
 /* struct pipe_stash and its maps are in stash.bpf.h, shared with sock.bpf.c */
 #include "stash.bpf.h"
@@ -52,6 +53,8 @@ static __always_inline struct file *fast_fd_file(struct task_struct *task, int f
 }
 
 #define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
 
 /*
  * fast_task: the facts sock.bpf.c needs of a unix stream or seqpacket
@@ -63,14 +66,20 @@ static __always_inline void unix_facts(struct file *file, __u64 ino, struct pipe
 	struct socket *sock;
 	struct unix_sock *u;
 	struct sock *sk = NULL, *peer;
-	__u16 type;
+	__u16 type, family;
 
-	if (!(mech_mask & (MECH_BIT(MECH_UNIX_STREAM) | MECH_BIT(MECH_UNIX_SEQPACKET))) ||
-	    !bpf_core_field_exists(sk->sk_ino))
-		return;
 	sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
 	sk = sock->sk;
-	if (!sk || sk->__sk_common.skc_family != AF_UNIX)
+	if (!sk)
+		return;
+	family = sk->__sk_common.skc_family;
+	/* TCP, UDP: the sock itself, for wake-ups (pipe_waking()) */
+	if (family == AF_INET || family == AF_INET6) {
+		st->sk = (__u64)sk;
+		return;
+	}
+	if (!(mech_mask & (MECH_BIT(MECH_UNIX_STREAM) | MECH_BIT(MECH_UNIX_SEQPACKET))) ||
+	    !bpf_core_field_exists(sk->sk_ino) || family != AF_UNIX)
 		return;
 	type = sk->sk_type;
 	if (type != SOCK_STREAM && type != SOCK_SEQPACKET)
@@ -427,10 +436,29 @@ int pipe_exit_vmsplice(struct trace_event_raw_sys_exit *ctx)
  * waker is inside a traced pipe, FIFO or socket call.  What it leaves is
  * checked by the wakee when its call returns (pipe_woken(), sock.bpf.c).
  */
+/*
+ * Is TCP sock r the receiving end of sock s's connection?  sk_data_ready
+ * names r from a softirq, which runs in whatever task is current: checked
+ * here, at a wake-up, with plain loads.  Ports and IPv4 addresses, each
+ * end's local the other's remote (IPv6 sockets keep placeholders in the
+ * IPv4 fields, the same on both ends: their ports decide).
+ */
+static __always_inline bool tcp_sent_to(__u64 s, __u64 r)
+{
+	struct sock_common *a, *b;
+
+	if (!s || !r)
+		return false;
+	a = bpf_rdonly_cast((void *)s, bpf_core_type_id_kernel(struct sock_common));
+	b = bpf_rdonly_cast((void *)r, bpf_core_type_id_kernel(struct sock_common));
+	return a->skc_num == bpf_ntohs(b->skc_dport) && b->skc_num == bpf_ntohs(a->skc_dport) &&
+	       a->skc_daddr == b->skc_rcv_saddr && a->skc_rcv_saddr == b->skc_daddr;
+}
+
 SEC("raw_tracepoint/sched_waking")
 int pipe_waking(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	struct task_struct *p = (struct task_struct *)ctx->args[0], *t;
 	struct ipc_woken r = {};
 	struct pipe_stash *st;
 	__u64 id = 0;
@@ -451,13 +479,19 @@ int pipe_waking(struct bpf_raw_tracepoint_args *ctx)
 	r.room_mech = st->mech_in;
 	r.room = st->in;
 	if (st->sock) {
+		/* fast_task knows the sock of a read or write; a send*() or recv*() does not */
+		__u64 self = st->sk ? st->sk : fd_sock(st->fd);
+
 		r.data_sk = st->wake_sk;
+		if (st->wake_tcp && !tcp_sent_to(self, st->wake_sk))
+			r.data_sk = 0;
 		if (st->sock_rx)
-			r.room_sk = st->sk ? st->sk : fd_sock(st->fd);
+			r.room_sk = self;
 	}
 	if (!r.data_mech && !r.room_mech && !r.data_sk && !r.room_sk)
 		return 0;
-	woken_leave(p, &r, bpf_get_current_pid_tgid() >> 32);
+	t = bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct task_struct));
+	woken_leave(t->tgid, t->pid, &r, bpf_get_current_pid_tgid() >> 32);
 	return 0;
 }
 

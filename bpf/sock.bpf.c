@@ -858,28 +858,21 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 }
 
 /*
- * Is R, whose sk_data_ready fired inside the current inet send, the
- * receiver of that send?  TCP and UDP deliver loopback data from a softirq,
- * which runs in whatever task is current: the sending socket's ends must
- * name R.  Probe reads, once per delivered message of a traced sender.
+ * Is R, whose sk_data_ready fired inside the current UDP send, the
+ * receiver of that send?  Loopback datagrams are delivered from a softirq,
+ * which runs in whatever task is current: the datagram's destination port
+ * must be R's.  Probe reads, once per delivered datagram of a traced sender.
+ * (TCP is checked at the wake-up itself, pipe_waking().)
  */
-static __always_inline bool inet_sent_to(struct pipe_stash *st, struct sock *rsk, __u16 family,
-					 __u16 proto)
+static __always_inline bool udp_sent_to(struct pipe_stash *st, struct sock *rsk, __u16 family)
 {
-	struct sock *s = (struct sock *)fd_sock(st->fd);
+	struct sock *s = (struct sock *)(st->sk ? st->sk : fd_sock(st->fd));
 	struct lo_addr l, r, rl, rr, to = {};
-	__u64 a, b, ra, rb;
 	const void *uaddr;
 
 	if (!s || st->sock_rx)
 		return false;
 	inet_ends(rsk, family, &rl, &rr);
-	if (proto == IPPROTO_TCP) {
-		inet_ends(s, family, &l, &r);
-		sk_tcp_key(&r, &l, &a, &b);
-		sk_tcp_key(&rl, &rr, &ra, &rb);
-		return a == ra && b == rb;
-	}
 	uaddr = udp_msg_name(st);
 	if (uaddr) {
 		lo_from_user(uaddr, &to);
@@ -909,9 +902,11 @@ int sock_data_ready(struct trace_event_raw_sk_data_ready *ctx)
 	st = stash_get(bpf_get_current_pid_tgid());
 	if (!st || !st->sock)
 		return 0;
-	if (family != AF_UNIX) {
-		if ((proto != IPPROTO_TCP && proto != IPPROTO_UDP) ||
-		    !inet_sent_to(st, sk, family, proto))
+	if (proto == IPPROTO_TCP && family != AF_UNIX) {
+		/* checked against the sending sock at the wake-up (pipe_waking()) */
+		st->wake_tcp = 1;
+	} else if (family != AF_UNIX) {
+		if (proto != IPPROTO_UDP || !udp_sent_to(st, sk, family))
 			return 0;
 	} else if (mech_wanted(MECH_UNIX_DGRAM) && BPF_CORE_READ(sk, sk_type) == SOCK_DGRAM) {
 		st->dest_sk = (__u64)sk;

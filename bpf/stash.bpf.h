@@ -58,7 +58,8 @@ struct pipe_stash {
 	 * fast_task: a connected unix stream or seqpacket socket that this
 	 * read/write/splice/sendfile moves bytes on, read with plain loads at
 	 * sys_enter so that sock.bpf.c needs no probe reads for it.  sk 0:
-	 * none; peer_ino 0: no peer, or one without an inode yet.
+	 * none; peer_ino 0: no peer, or one without an inode yet.  For a TCP
+	 * or UDP socket only sk is set (sk_type 0): its wake-ups need it.
 	 */
 	__u16 sk_type;
 	__u64 sk;
@@ -71,7 +72,8 @@ struct pipe_stash {
 	__s32 fd;           /* the socket fd this call receives from (sock_rx) or sends on */
 	__u8 sock_rx;       /* a socket call that receives: it can make room for a sender */
 	__u8 woke;          /* a wake-up of this call was counted (recvmmsg: once) */
-	__u8 pad2[2];
+	__u8 wake_tcp;      /* wake_sk is a TCP sock not yet checked against this call's */
+	__u8 pad2;
 };
 
 /*

@@ -49,16 +49,18 @@ struct {
 	__type(value, struct wake_val);
 } ipc_wakes SEC(".maps") __weak;
 
-/* Leave r (its ts, waker and objects filled) for the task p sched_waking named. */
-static __always_inline void woken_leave(struct task_struct *p, struct ipc_woken *r, __u32 waker_tgid)
+/*
+ * Leave r (its waker and objects filled) for the task sched_waking named
+ * (wakee_tgid, wakee_tid).
+ */
+static __always_inline void woken_leave(__u32 wakee_tgid, __u32 wakee_tid, struct ipc_woken *r,
+					__u32 waker_tgid)
 {
 	struct ipc_woken *cur;
-	__u32 wtid;
 
 	/* a thread of the same process is not IPC */
-	if (BPF_CORE_READ(p, tgid) == waker_tgid)
+	if (wakee_tgid == waker_tgid)
 		return;
-	wtid = BPF_CORE_READ(p, pid);
 	r->waker_tgid = waker_tgid;
 	r->ts = bpf_ktime_get_ns();
 	/*
@@ -67,11 +69,11 @@ static __always_inline void woken_leave(struct task_struct *p, struct ipc_woken 
 	 * wakee reads it only after this wake-up, which it cannot have seen
 	 * yet; a second waker racing for the same wakee loses in the kernel.
 	 */
-	cur = bpf_map_lookup_elem(&ipc_woken, &wtid);
+	cur = bpf_map_lookup_elem(&ipc_woken, &wakee_tid);
 	if (cur)
 		*cur = *r;
 	else
-		bpf_map_update_elem(&ipc_woken, &wtid, r, BPF_ANY);
+		bpf_map_update_elem(&ipc_woken, &wakee_tid, r, BPF_ANY);
 }
 
 /* The current thread's latest wake-up, if it happened after since (its call's entry). */
