@@ -648,3 +648,69 @@ Test(model, many_endpoints_fast, .timeout = 20)
 	cr_expect_lt(sec, 3.0, "snapshot took %.2fs", sec);
 	snapshot_free(s);
 }
+
+/* A wake-up of a pipe's reader by its writer, and one of the writer by the reader (room). */
+static void wake_obs(uint32_t waker, uint32_t wakee, bool back, uint64_t n, uint64_t ns, bool taken)
+{
+	struct model_wake w = {
+		.mech = MECH_PIPE, .back = back, .waker = P(waker), .wakee = P(wakee),
+		.obj_a = 0xc, .obj_b = 8425, .wakes = n, .blocked_ns = ns,
+	};
+
+	if (taken)
+		model_wake_unmapped(m, &w);
+	else
+		model_update_wake(m, &w);
+}
+
+Test(model, wakes_on_the_pipe_edge_both_ways)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 10, 640, 111);
+	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 10, 640, 222);
+	wake_obs(101, 102, false, 7, 700, false);
+	wake_obs(102, 101, true, 3, 300, false);
+	s = snap(1.0, NULL);
+	cr_assert_eq(s->n_edges, 1, "wake-ups make no edge of their own here");
+	e = must_edge(s, 101, 102, "pipe:[8425]");
+	cr_expect_eq(e->wakes, 7);
+	cr_expect_eq(e->wake_blocked_ns, 700);
+	cr_expect_eq(e->back_wakes, 3);
+	cr_expect_eq(e->back_wake_blocked_ns, 300);
+	cr_expect_eq(e->d_wakes, 7);
+	snapshot_free(s);
+}
+
+Test(model, wakes_without_a_data_edge_are_an_edge)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	wake_obs(101, 102, false, 2, 20, false);
+	s = snap(1.0, NULL);
+	cr_assert_eq(s->n_edges, 1);
+	e = must_edge(s, 101, 102, "pipe:[8425]");
+	cr_expect_eq(e->msgs, 0);
+	cr_expect_eq(e->wakes, 2);
+	snapshot_free(s);
+}
+
+/* A map entry taken out (its waker gone) keeps its counts; a new entry adds on top. */
+Test(model, wakes_survive_their_map_entry)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	feed_ep(m, P(101), "producer", MECH_PIPE, 0, 8425, 10, 640, 111);
+	feed_ep(m, P(102), "consumer", MECH_PIPE, 1, 8425, 10, 640, 222);
+	wake_obs(101, 102, false, 3, 300, false);
+	wake_obs(101, 102, false, 5, 500, true);  /* taken with its last values */
+	wake_obs(101, 102, false, 2, 200, false); /* a wait that returned after */
+	s = snap(1.0, NULL);
+	e = must_edge(s, 101, 102, "pipe:[8425]");
+	cr_expect_eq(e->wakes, 7);
+	cr_expect_eq(e->wake_blocked_ns, 700);
+	snapshot_free(s);
+}

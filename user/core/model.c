@@ -60,6 +60,7 @@ struct fold_ent {
 struct wake_ent {
 	uint64_t key[7]; /* mech | back << 32, obj_a, obj_b, waker pid, start, wakee pid, start */
 	uint64_t wakes, blocked_ns;
+	uint64_t base_wakes, base_blocked_ns; /* what earlier map entries counted */
 	uint64_t last_ns; /* the model's clock when they last changed */
 	uint64_t claimed; /* the snapshot (m->wake_gen) whose edge carries them */
 	char comm[MODEL_COMM_LEN + 1]; /* the wakee's */
@@ -1283,7 +1284,7 @@ int model_fold(struct model *m)
 /* The aggregates, as edges: ends named, no pids; they carry no interval activity. */
 /* ---- wake-ups through objects ---- */
 
-void model_update_wake(struct model *m, const struct model_wake *w)
+static struct wake_ent *wake_update(struct model *m, const struct model_wake *w)
 {
 	uint64_t key[7] = { (uint32_t)w->mech | (uint64_t)w->back << 32, w->obj_a, w->obj_b,
 			    w->waker.pid, w->waker.start_ns, w->wakee.pid, w->wakee.start_ns };
@@ -1292,14 +1293,30 @@ void model_update_wake(struct model *m, const struct model_wake *w)
 
 	if (i < 0) {
 		m->dropped++;
-		return;
+		return NULL;
 	}
 	e = ktab_at(&m->wakes, i);
-	if (e->wakes != w->wakes || !e->last_ns)
+	if (e->wakes != e->base_wakes + w->wakes || !e->last_ns)
 		e->last_ns = m->now_ns ? m->now_ns : 1;
-	e->wakes = w->wakes;
-	e->blocked_ns = w->blocked_ns;
+	e->wakes = e->base_wakes + w->wakes;
+	e->blocked_ns = e->base_blocked_ns + w->blocked_ns;
 	model_copy_comm(e->comm, w->wakee_comm);
+	return e;
+}
+
+void model_update_wake(struct model *m, const struct model_wake *w)
+{
+	wake_update(m, w);
+}
+
+void model_wake_unmapped(struct model *m, const struct model_wake *w)
+{
+	struct wake_ent *e = wake_update(m, w);
+
+	if (!e)
+		return;
+	e->base_wakes = e->wakes;
+	e->base_blocked_ns = e->blocked_ns;
 }
 
 /* The entry for (mech, back, object, waker, wakee), or NULL. */

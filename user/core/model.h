@@ -406,6 +406,11 @@ struct model_wake {
 };
 /* Replaces the previous values for the same key (the map's are cumulative). */
 void model_update_wake(struct model *m, const struct model_wake *w);
+/*
+ * The map entry was taken out with these, its last values: they are kept,
+ * and a new entry for the same key counts on top of them.
+ */
+void model_wake_unmapped(struct model *m, const struct model_wake *w);
 
 /* ---- for mechanism modules building edges ---- */
 

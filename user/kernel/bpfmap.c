@@ -93,14 +93,20 @@ void bpfmap_walk(int fd, size_t key_size, void *val,
 	}
 }
 
-void bpfmap_delete_if(int fd, size_t key_size, bool (*match)(const void *key, void *arg),
-		      void *arg)
+/*
+ * The keys of map fd for which match() is true, into *out (malloc'd): how
+ * many.  Keys are gathered first: deleting while walking get_next_key
+ * restarts the walk.
+ */
+static size_t gather_keys(int fd, size_t key_size, bool (*match)(const void *key, void *arg),
+			  void *arg, char **out)
 {
 	size_t cap = 256, cnt = 0;
 	char *keys, *prev = NULL, cur[KEY_MAX];
 
+	*out = NULL;
 	if (fd < 0 || key_size > KEY_MAX || !(keys = malloc(cap * key_size)))
-		return;
+		return 0;
 	while (bpf_map_get_next_key(fd, prev, cur) == 0) {
 		if (match(cur, arg)) {
 			if (cnt == cap) {
@@ -116,7 +122,30 @@ void bpfmap_delete_if(int fd, size_t key_size, bool (*match)(const void *key, vo
 		}
 		prev = cur;
 	}
+	*out = keys;
+	return cnt;
+}
+
+void bpfmap_delete_if(int fd, size_t key_size, bool (*match)(const void *key, void *arg),
+		      void *arg)
+{
+	char *keys;
+	size_t cnt = gather_keys(fd, key_size, match, arg, &keys);
+
 	for (size_t i = 0; i < cnt; i++)
 		bpf_map_delete_elem(fd, keys + i * key_size);
+	free(keys);
+}
+
+void bpfmap_take_if(int fd, size_t key_size, void *val,
+		    bool (*match)(const void *key, void *arg),
+		    void (*fn)(const void *key, const void *val, void *arg), void *arg)
+{
+	char *keys;
+	size_t cnt = gather_keys(fd, key_size, match, arg, &keys);
+
+	for (size_t i = 0; i < cnt; i++)
+		if (!bpf_map_lookup_and_delete_elem(fd, keys + i * key_size, val))
+			fn(keys + i * key_size, val, arg);
 	free(keys);
 }

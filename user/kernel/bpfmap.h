@@ -27,4 +27,14 @@ void bpfmap_walk(int fd, size_t key_size, void *val,
 void bpfmap_delete_if(int fd, size_t key_size, bool (*match)(const void *key, void *arg),
 		      void *arg);
 
+/*
+ * Take out every entry for which match(key, arg) is true: read and delete
+ * it in one step (an update racing with it lands before or after, never
+ * lost in between), then fn(key, val, arg) with its last values.  Hash
+ * maps only (lookup-and-delete).
+ */
+void bpfmap_take_if(int fd, size_t key_size, void *val,
+		    bool (*match)(const void *key, void *arg),
+		    void (*fn)(const void *key, const void *val, void *arg), void *arg);
+
 #endif /* IPCTRACE_BPFMAP_H */

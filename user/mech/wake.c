@@ -21,7 +21,7 @@ void wake_table_free(struct wake_table *w)
 	ktab_free(&w->t);
 }
 
-void wake_table_update(struct wake_table *w, struct model *m, const struct wake_obs *o)
+static struct wake *update(struct wake_table *w, struct model *m, const struct wake_obs *o)
 {
 	uint64_t key[7] = { (uint64_t)o->mech, o->obj_a, o->obj_b, o->waker.pid,
 			    o->waker.start_ns, o->wakee.pid, o->wakee.start_ns };
@@ -30,15 +30,22 @@ void wake_table_update(struct wake_table *w, struct model *m, const struct wake_
 
 	if (i < 0) {
 		model_count_dropped(m);
-		return;
+		return NULL;
 	}
 	wk = ktab_at(&w->t, i);
-	if (wk->wakes != o->wakes || wk->owner_died != o->owner_died || !wk->last_ns)
+	if (wk->wakes != wk->base[0] + o->wakes || wk->owner_died != wk->base[2] + o->owner_died ||
+	    !wk->last_ns)
 		wk->last_ns = model_clock(m) ? model_clock(m) : 1;
-	wk->wakes = o->wakes;
-	wk->blocked_ns = o->blocked_ns;
-	wk->owner_died = o->owner_died;
+	wk->wakes = wk->base[0] + o->wakes;
+	wk->blocked_ns = wk->base[1] + o->blocked_ns;
+	wk->owner_died = wk->base[2] + o->owner_died;
 	model_copy_comm(wk->comm, o->wakee_comm);
+	return wk;
+}
+
+void wake_table_update(struct wake_table *w, struct model *m, const struct wake_obs *o)
+{
+	update(w, m, o);
 }
 
 struct read_walk {
@@ -46,11 +53,8 @@ struct read_walk {
 	struct model *m;
 };
 
-static void on_wake(const void *k, const void *v, void *arg)
+static void obs_of(const struct wake_key *key, const struct wake_val *val, struct wake_obs *out)
 {
-	const struct wake_key *key = k;
-	const struct wake_val *val = v;
-	struct read_walk *r = arg;
 	struct wake_obs o = {
 		.mech = key->mech,
 		.waker = { key->waker_tgid, key->waker_start_ns },
@@ -63,15 +67,51 @@ static void on_wake(const void *k, const void *v, void *arg)
 
 	memcpy(o.wakee_comm, val->wakee_comm, n);
 	o.wakee_comm[n] = '\0';
+	*out = o;
+}
+
+static void on_wake(const void *k, const void *v, void *arg)
+{
+	struct read_walk *r = arg;
+	struct wake_obs o;
+
+	obs_of(k, v, &o);
 	wake_table_update(r->w, r->m, &o);
+}
+
+/* Its map entry left with these last values: they stay, a new entry counts on top. */
+static void on_taken(const void *k, const void *v, void *arg)
+{
+	struct read_walk *r = arg;
+	struct wake_obs o;
+	struct wake *wk;
+
+	obs_of(k, v, &o);
+	wk = update(r->w, r->m, &o);
+	if (wk) {
+		wk->base[0] = wk->wakes;
+		wk->base[1] = wk->blocked_ns;
+		wk->base[2] = wk->owner_died;
+	}
+}
+
+/* A waker gone (reaped): its entries can only grow by a wakee's wait still returning. */
+static bool waker_gone(const void *k, void *arg)
+{
+	const struct wake_key *key = k;
+	const struct read_walk *r = arg;
+
+	return model_proc_gone(r->m, (struct proc_ref){ key->waker_tgid, key->waker_start_ns });
 }
 
 void wake_table_read(struct wake_table *w, struct kif *k, const char *map, struct model *m)
 {
 	struct read_walk r = { w, m };
+	int fd = kif_map_fd(k, map);
 	struct wake_val val;
 
-	bpfmap_walk(kif_map_fd(k, map), sizeof(struct wake_key), &val, on_wake, &r);
+	bpfmap_walk(fd, sizeof(struct wake_key), &val, on_wake, &r);
+	bpfmap_take_if(fd, sizeof(struct wake_key), &val, waker_gone, on_taken, &r);
 }
 
 /*

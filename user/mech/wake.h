@@ -30,6 +30,7 @@ struct wake_obs {
 struct wake {
 	uint64_t key[7];      /* mech, obj_a, obj_b, waker pid, start, wakee pid, start */
 	uint64_t wakes, blocked_ns, owner_died;
+	uint64_t base[3];     /* what earlier map entries of the key counted (wakes, ns, died) */
 	uint64_t claimed;     /* generation of the snapshot that put it on an edge */
 	uint64_t last_ns;     /* the model's clock when it last changed */
 	char comm[MODEL_COMM_LEN + 1];
@@ -44,7 +45,11 @@ void wake_table_init(struct wake_table *w);
 void wake_table_free(struct wake_table *w);
 /* Replace the previous values for the same key; what cannot be stored is counted. */
 void wake_table_update(struct wake_table *w, struct model *m, const struct wake_obs *o);
-/* Every entry of the BPF map `map` (wake_key -> wake_val) into the table. */
+/*
+ * Every entry of the BPF map `map` (wake_key -> wake_val) into the table;
+ * then the entries of wakers gone leave the map with their last values,
+ * kept in the table (a later entry of the key counts on top).
+ */
 void wake_table_read(struct wake_table *w, struct kif *k, const char *map, struct model *m);
 /* Delete the map's entries whose wakee was reaped (only its end says no more will come). */
 void wake_table_reap(struct collector *c, struct kif *k, const char *map);
