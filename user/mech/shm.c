@@ -27,12 +27,14 @@ _Static_assert(sizeof(struct ipc_shm_event) == 88 + SHM_NAME_DEPTH * IPC_NAME_LE
 	       "ipc_shm_event layout");
 _Static_assert((int)SHM_EV_ATTACH == (int)SHM_OBS_ATTACH &&
 	       (int)SHM_EV_DETACH == (int)SHM_OBS_DETACH && (int)SHM_EV_FORK == (int)SHM_OBS_FORK &&
-	       (int)SHM_EV_GONE == (int)SHM_OBS_GONE, "shm event types");
+	       (int)SHM_EV_GONE == (int)SHM_OBS_GONE && (int)SHM_EV_MSYNC == (int)SHM_OBS_MSYNC,
+	       "shm event types");
 
 
 struct seg {
 	uint64_t key[2];      /* dev, ino */
 	uint64_t size;
+	int mech;             /* MECH_SHM, or MECH_MMAP: a regular file */
 	int shmid;
 	int64_t sysv_key;
 	bool internal;
@@ -49,6 +51,9 @@ struct member {
 	uint32_t count;       /* live mappings */
 	uint64_t first_ts;    /* first attach: the earlier attacher is the edge's src */
 	uint64_t last_ns;     /* its latest attach or detach */
+	uint64_t len;         /* mmap: the length of its latest mapping */
+	uint64_t msyncs;      /* successful msyncs on the file */
+	bool writable;        /* one of its mappings was made with PROT_WRITE */
 	char comm[MODEL_COMM_LEN + 1];
 };
 
@@ -210,6 +215,7 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 	g = ktab_at(&s->segs, gi);
 	/* The latest attach says what the segment is now (size, name). */
 	g->size = o->size;
+	g->mech = o->mech ? o->mech : MECH_SHM;
 	g->internal = o->internal;
 	if (o->shmid >= 0) {
 		g->shmid = o->shmid;
@@ -228,7 +234,24 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 	}
 	if ((mi = member_get(s, gi, o->proc, o->ts_ns, o->comm)) < 0)
 		return -1;
+	((struct member *)ktab_at(&s->members, mi))->writable |= o->writable;
+	((struct member *)ktab_at(&s->members, mi))->len = o->size;
 	return member_add(s, mi, 1, o->ts_ns);
+}
+
+/* An msync of a process on a file it mapped while traced. */
+static int shm_msync(struct shm_state *s, const struct shm_obs *o)
+{
+	uint64_t key[4] = { o->dev, o->ino, o->proc.pid, o->proc.start_ns };
+	long mi = ktab_find(&s->members, key);
+	struct member *mb;
+
+	if (mi < 0)
+		return 0;
+	mb = ktab_at(&s->members, mi);
+	mb->msyncs++;
+	mb->last_ns = o->ts_ns;
+	return 0;
 }
 
 static int shm_detach(struct shm_state *s, const struct shm_obs *o)
@@ -257,14 +280,21 @@ static int shm_fork(struct shm_state *s, const struct shm_obs *o)
 	for (uint32_t k = proc_first(s, o->proc); k; ) {
 		const struct member *m = ktab_at(&s->members, k - 1);
 		uint32_t count = m->count, seg = m->seg, next = m->pnext;
+		uint64_t len = m->len;
+		bool writable = m->writable;
 		char comm[MODEL_COMM_LEN + 1];
+		struct member *c;
 		long ci;
 
 		if (count) {
 			memcpy(comm, m->comm, sizeof(comm));
 			/* m may move: the child's member is a new entry */
-			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0 ||
-			    member_add(s, ci, count, o->ts_ns))
+			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0)
+				return -1;
+			c = ktab_at(&s->members, ci);
+			c->writable |= writable;
+			c->len = len;
+			if (member_add(s, ci, count, o->ts_ns))
 				return -1;
 		}
 		k = next;
@@ -303,6 +333,9 @@ void shm_event(struct model *m, const struct shm_obs *o)
 	case SHM_OBS_GONE:
 		err = shm_gone(s, o);
 		break;
+	case SHM_OBS_MSYNC:
+		err = shm_msync(s, o);
+		break;
 	}
 	if (err)
 		model_count_dropped(m);
@@ -311,11 +344,16 @@ void shm_event(struct model *m, const struct shm_obs *o)
 /*
  * "shm:SHMID" for SysV; the path of a POSIX shm file; "memfd:NAME" for a
  * memfd; "shm:anon[INO]" for a shared anonymous mapping (named "dev/zero"
- * by the kernel) or any other file of no path.
+ * by the kernel) or any other file of no path; "mmap:PATH" for a regular
+ * file ("mmap:[INO]" if its path is unknown).
  */
 static void seg_name(const struct seg *g, char *buf, size_t len)
 {
-	if (g->shmid >= 0)
+	if (g->mech == MECH_MMAP && g->name && g->name[0])
+		snprintf(buf, len, "mmap:%s", g->name);
+	else if (g->mech == MECH_MMAP)
+		snprintf(buf, len, "mmap:[%" PRIu64 "]", g->key[1]);
+	else if (g->shmid >= 0)
 		snprintf(buf, len, "shm:%d", g->shmid);
 	else if (g->internal && g->name && !strncmp(g->name, "memfd:", 6))
 		snprintf(buf, len, "%s", g->name);
@@ -325,21 +363,35 @@ static void seg_name(const struct seg *g, char *buf, size_t len)
 		snprintf(buf, len, "%s", g->name);
 }
 
-/* The edge of pairs[i]: the first to attach is the source, a fork's child after its parent. */
+/*
+ * The edge of pairs[i]: the first to attach is the source, a fork's child
+ * after its parent.  A file mapped read-only by both is not shared memory
+ * (a library, a font cache): no edge.  An mmap edge's size is the longer of
+ * the two ends' latest mappings.
+ */
 static int add_pair_edge(const struct shm_state *s, size_t i, uint64_t now, struct edge_sink *out)
 {
 	const struct pair *p = ktab_at(&s->pairs, i);
 	const struct member *a = ktab_at(&s->members, p->key[0]);
 	const struct member *b = ktab_at(&s->members, p->key[1]);
 	const struct seg *g = ktab_at(&s->segs, a->seg);
-	struct edge e = { .mech = MECH_SHM, .exact = true };
+	struct edge e = { .mech = g->mech, .exact = true };
 	struct shm_ext x = { .size = g->size, .together_ns = p->closed_ns, .key = g->sysv_key };
 
+	if (g->mech == MECH_MMAP && !a->writable && !b->writable)
+		return 0;
 	if (b->first_ts < a->first_ts || (b->first_ts == a->first_ts && b->key[2] < a->key[2])) {
 		const struct member *t = a;
 
 		a = b;
 		b = t;
+	}
+	if (g->mech == MECH_MMAP) {
+		x.size = a->len > b->len ? a->len : b->len;
+		x.writable[0] = a->writable;
+		x.writable[1] = b->writable;
+		x.msyncs[0] = a->msyncs;
+		x.msyncs[1] = b->msyncs;
 	}
 	e.key_a = g->key[0];
 	e.key_b = g->key[1];
@@ -552,6 +604,8 @@ static int on_shm_event(void *ctx, void *data, size_t size)
 	o.dev = e->dev;
 	o.ino = e->ino;
 	o.size = e->size;
+	o.mech = e->kind == SHM_KIND_MMAP ? MECH_MMAP : MECH_SHM;
+	o.writable = e->writable;
 	o.shmid = -1;
 	o.key = -1;
 	copy_str(o.comm, e->comm, IPC_COMM_LEN);
@@ -594,6 +648,10 @@ static void shm_json(const struct edge *e, const void *ext, FILE *f)
 	fprintf(f, ",\"size\":%" PRIu64 ",\"together_ns\":%" PRIu64, x->size, x->together_ns);
 	if (x->key >= 0)
 		fprintf(f, ",\"key\":\"0x%08" PRIx64 "\"", (uint64_t)x->key);
+	if (e->mech == MECH_MMAP)
+		fprintf(f, ",\"writable\":{\"src\":%s,\"dst\":%s},\"msyncs\":{\"src\":%" PRIu64
+			",\"dst\":%" PRIu64 "}", x->writable[0] ? "true" : "false",
+			x->writable[1] ? "true" : "false", x->msyncs[0], x->msyncs[1]);
 }
 
 /* Nothing moves through calls: what is shared is the segment. */
@@ -622,6 +680,8 @@ static const char *shm_dot_attrs(const struct edge *e)
 
 static const struct mech_kind shm_kinds[] = {
 	{ .id = MECH_SHM, .name = "shm", .label = "shm", .opt = "shm",
+	  .progs = "shm_" },
+	{ .id = MECH_MMAP, .name = "mmap", .label = "mmap", .opt = "mmap",
 	  .progs = "shm_" },
 	{ 0 },
 };
