@@ -298,6 +298,15 @@ struct ipc_shm_event {
 };
 
 /*
+ * The answer to ipctrace's own pidfd_open(pid) (bpf/shm.bpf.c): the
+ * process's global tgid and exact start_ns, in entry 0 of "shm_ident".
+ */
+struct shm_ident {
+	__u64 tgid;
+	__u64 start_ns;
+};
+
+/*
  * Semaphores (bpf/sem.bpf.c).  Posts and waits are endpoints (tx = post,
  * rx = successful wait, bytes = units).  SysV: obj_a = ipc namespace inum,
  * obj_b = semid << 16 | sem_num.  POSIX: the page the sem_t lives in,

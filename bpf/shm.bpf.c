@@ -77,6 +77,19 @@ struct {
 	__uint(max_entries, 1 << 18);
 } shm_events SEC(".maps");
 
+/*
+ * Mappings that predate ipctrace (read from /proc/PID/maps at start):
+ * ipctrace asks for a process's identity by opening a pidfd to it; the
+ * answer, its global tgid and start_ns, is left here (one question at a
+ * time).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct shm_ident);
+} shm_ident SEC(".maps");
+
 /* What bpf_find_vma saw at an address. */
 struct shm_vma {
 	__u64 addr;
@@ -522,6 +535,48 @@ int shm_exit(void *ctx)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	shm_gone(task, bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+/*
+ * ipctrace's own pidfd_open(pid): the process it names had shared mappings
+ * before ipctrace started.  /proc gives its start time in clock ticks only;
+ * the pidfd's struct pid (pidfs keeps it in i_private) leads to the task
+ * and its exact start_ns.  From now on its munmaps, fork, exec and exit
+ * are followed like those of a process seen attaching.
+ */
+SEC("tracepoint/syscalls/sys_exit_pidfd_open")
+int shm_exit_pidfd_open(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct shm_ident *ans;
+	struct hlist_node *first;
+	struct task_struct *task;
+	struct file *file;
+	struct pid *pid;
+	long ret = ctx->ret;
+	__u32 tgid, zero = 0;
+	__u8 one = 1;
+
+	if (bench_noop || (__u32)(id >> 32) != self_tgid || ret < 0)
+		return 0;
+	file = current_fd_file(ret);
+	if (!file)
+		return 0;
+	pid = BPF_CORE_READ(file, f_inode, i_private);
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_TGID].first);
+	if (!first)
+		return 0;
+	task = (void *)first - bpf_core_field_offset(struct task_struct, pid_links) -
+	       PIDTYPE_TGID * sizeof(struct hlist_node);
+	tgid = BPF_CORE_READ(task, tgid);
+	if (bpf_map_update_elem(&shm_procs, &tgid, &one, BPF_ANY))
+		stat_inc(STAT_TRACED_FULL);
+	ans = bpf_map_lookup_elem(&shm_ident, &zero);
+	if (ans) {
+		ans->tgid = tgid;
+		ans->start_ns = task_start_ns(task);
+	}
 	return 0;
 }
 

@@ -11,13 +11,21 @@
  * event costs O(processes attached to the segment now) (fork and exit:
  * summed over the process's segments), however long the run.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
 #include "core/ktab.h"
+#include "core/procfs.h"
 #include "kernel/features.h"
 #include "kernel/kif.h"
 #include "mech/shm.h"
@@ -52,6 +60,7 @@ struct member {
 	uint64_t first_ts;    /* first attach: the earlier attacher is the edge's src */
 	uint64_t last_ns;     /* its latest attach or detach */
 	uint64_t len;         /* mmap: the length of its latest mapping */
+	uint64_t seed_ts;     /* found in /proc at start: its events until then are in the count */
 	uint64_t msyncs;      /* successful msyncs on the file */
 	bool writable;        /* one of its mappings was made with PROT_WRITE */
 	char comm[MODEL_COMM_LEN + 1];
@@ -203,8 +212,11 @@ static int member_add(struct shm_state *s, uint32_t mi, int64_t delta, uint64_t 
 	return 0;
 }
 
+/* ATTACH, or PRESENT (a mapping found in /proc at start). */
 static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 {
+	bool present = o->type == SHM_OBS_PRESENT;
+	struct member *mb;
 	uint64_t key[2] = { o->dev, o->ino };
 	struct seg *g;
 	bool created;
@@ -232,11 +244,19 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 		free(g->name);
 		g->name = n;
 	}
-	if ((mi = member_get(s, gi, o->proc, o->ts_ns, o->comm)) < 0)
+	if ((mi = member_get(s, gi, o->proc, present ? o->scan_ns : o->ts_ns, o->comm)) < 0)
 		return -1;
-	((struct member *)ktab_at(&s->members, mi))->writable |= o->writable;
-	((struct member *)ktab_at(&s->members, mi))->len = o->size;
-	return member_add(s, mi, 1, o->ts_ns);
+	mb = ktab_at(&s->members, mi);
+	/* made before /proc was read: already counted there */
+	if (!present && o->ts_ns <= mb->seed_ts)
+		return 0;
+	mb->writable |= o->writable;
+	mb->len = o->size;
+	if (member_add(s, mi, 1, o->ts_ns))
+		return -1;
+	if (present)
+		((struct member *)ktab_at(&s->members, mi))->seed_ts = o->ts_ns;
+	return 0;
 }
 
 /* An msync of a process on a file it mapped while traced. */
@@ -259,8 +279,8 @@ static int shm_detach(struct shm_state *s, const struct shm_obs *o)
 	uint64_t key[4] = { o->dev, o->ino, o->proc.pid, o->proc.start_ns };
 	long mi = ktab_find(&s->members, key);
 
-	/* A mapping made before tracing began: its attach period is unknown. */
-	if (mi < 0)
+	/* A mapping made before tracing began and not found in /proc: unknown. */
+	if (mi < 0 || o->ts_ns <= ((struct member *)ktab_at(&s->members, mi))->seed_ts)
 		return 0;
 	return member_add(s, mi, -1, o->ts_ns);
 }
@@ -292,6 +312,10 @@ static int shm_fork(struct shm_state *s, const struct shm_obs *o)
 			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0)
 				return -1;
 			c = ktab_at(&s->members, ci);
+			if (o->ts_ns <= c->seed_ts) { /* the child's /proc/PID/maps had them */
+				k = next;
+				continue;
+			}
 			c->writable |= writable;
 			c->len = len;
 			if (member_add(s, ci, count, o->ts_ns))
@@ -322,6 +346,7 @@ void shm_event(struct model *m, const struct shm_obs *o)
 
 	switch (o->type) {
 	case SHM_OBS_ATTACH:
+	case SHM_OBS_PRESENT:
 		err = shm_attach(s, o);
 		break;
 	case SHM_OBS_DETACH:
@@ -636,6 +661,229 @@ static bool shm_loadable(const struct bpf_program *prog, char *why, size_t len)
 	return false;
 }
 
+/* ---- mappings that predate ipctrace ---- */
+
+#define SHM_TMPFS_MAGIC 0x01021994
+#define SHM_HUGETLBFS_MAGIC 0x958458f6
+
+void shm_path_like_bpf(const char *path, char *out, size_t len)
+{
+	const char *comp[SHM_NAME_DEPTH];
+	size_t n = 0, clen[SHM_NAME_DEPTH], w = 0;
+	bool more = false;
+
+	for (const char *p = path; *p; ) {
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		l = strcspn(p, "/");
+		if (n == SHM_NAME_DEPTH) { /* keep the last ones */
+			memmove(comp, comp + 1, (n - 1) * sizeof(*comp));
+			memmove(clen, clen + 1, (n - 1) * sizeof(*clen));
+			n--;
+			more = true;
+		}
+		comp[n] = p;
+		clen[n++] = l < IPC_NAME_LEN - 1 ? l : IPC_NAME_LEN - 1;
+		p += l;
+	}
+	if (len)
+		out[0] = '\0';
+	if (more)
+		w += snprintf(out + w, w < len ? len - w : 0, "...");
+	for (size_t i = 0; i < n; i++)
+		w += snprintf(out + w, w < len ? len - w : 0, "/%.*s", (int)clen[i], comp[i]);
+}
+
+/* A shared file mapping in /proc/PID/maps; vend: the end of its first piece. */
+struct found {
+	struct procfs_map m;
+	uint64_t vend;
+};
+
+/*
+ * The shared mappings of files in /proc/PID/maps, into *out (free() it);
+ * their count.  One mapping split into pieces (by mprotect, a partial
+ * munmap) is several lines of consecutive addresses and file offsets: one.
+ */
+static size_t maps_shared(uint32_t pid, struct found **out)
+{
+	char path[64], line[4200];
+	struct found *v = NULL, *grown;
+	struct procfs_map *m = malloc(sizeof(*m));
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!m || !(f = fopen(path, "re"))) {
+		free(m);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct found *last = n ? &v[n - 1] : NULL;
+
+		if (!procfs_maps_line(line, m) || !m->shared || m->path[0] != '/')
+			continue;
+		if (last && last->m.dev == m->dev && last->m.ino == m->ino && last->m.end == m->start &&
+		    m->offset == last->m.offset + (last->m.end - last->m.start)) {
+			last->m.end = m->end;
+			last->m.write |= m->write;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			if (!(grown = realloc(v, cap * sizeof(*v))))
+				break;
+			v = grown;
+		}
+		v[n].m = *m;
+		v[n++].vend = m->end;
+	}
+	fclose(f);
+	free(m);
+	*out = v;
+	return n;
+}
+
+/*
+ * What the BPF side would have reported attaching fm, into o; false if it
+ * is neither kind (a device, a POSIX semaphore) or its kind is not
+ * selected.  The file is looked at through /proc/PID/map_files (root): its
+ * filesystem says the kind, as in bpf/shm.bpf.c.
+ */
+static bool found_obs(uint32_t pid, const struct found *fm, uint32_t mask, struct shm_obs *o)
+{
+	const char *path = fm->m.path, *base = strrchr(path, '/') + 1;
+	char link[96];
+	struct statfs sfs;
+	struct stat st;
+	unsigned int key;
+
+	snprintf(link, sizeof(link), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, fm->m.start,
+		 fm->vend);
+	if (statfs(link, &sfs) || stat(link, &st))
+		return false;
+	o->dev = fm->m.dev;
+	o->ino = fm->m.ino;
+	o->writable = fm->m.write;
+	if ((unsigned long)sfs.f_type == SHM_TMPFS_MAGIC ||
+	    (unsigned long)sfs.f_type == SHM_HUGETLBFS_MAGIC) {
+		if (!(mask & (1u << MECH_SHM)) || !strncmp(base, "sem.", 4))
+			return false;
+		o->mech = MECH_SHM;
+		o->size = st.st_size;
+		/* the kernel's own shm mount: names, not paths */
+		o->internal = fm->m.deleted && (!strncmp(path, "/SYSV", 5) ||
+						!strncmp(path, "/memfd:", 7) ||
+						!strcmp(path, "/dev/zero"));
+		if (!o->internal) {
+			shm_path_like_bpf(path, o->name, sizeof(o->name));
+			return true;
+		}
+		snprintf(o->name, sizeof(o->name), "%.*s", IPC_NAME_LEN - 1, path + 1);
+		/* ipc/shm.c: the segment's inode number is its id, its name SYSV<key> */
+		if (sscanf(o->name, "SYSV%8x", &key) == 1) {
+			o->shmid = (int)o->ino;
+			o->key = key;
+		}
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || !(mask & (1u << MECH_MMAP)))
+		return false;
+	o->mech = MECH_MMAP;
+	/* the length asked for is gone: the mapping's, in whole pages */
+	o->size = fm->m.end - fm->m.start;
+	shm_path_like_bpf(path, o->name, sizeof(o->name));
+	return true;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Who pid (as /proc numbers it) is, for BPF: its global tgid and start_ns,
+ * asked by opening a pidfd to it (bpf/shm.bpf.c), which also has its
+ * munmaps, fork, exec and exit followed from now on.  false if it is gone.
+ */
+static bool ident(int map_fd, uint32_t pid, struct proc_ref *p)
+{
+	struct shm_ident ans = { 0 };
+	uint32_t zero = 0;
+	int fd;
+
+	if (bpf_map_update_elem(map_fd, &zero, &ans, BPF_ANY))
+		return false;
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (bpf_map_lookup_elem(map_fd, &zero, &ans) || !ans.tgid)
+		return false;
+	p->pid = ans.tgid;
+	p->start_ns = ans.start_ns;
+	return true;
+}
+
+/*
+ * Every process's shared mappings of segments and files, from /proc, as
+ * attached since the scan began.  A process's maps are read twice: to see
+ * whether it has any, then, once BPF follows it, for what counts.
+ */
+static void shm_predate(struct collector *c, struct kif *k, struct model *m, uint32_t mask)
+{
+	int map_fd = kif_map_fd(k, "shm_ident");
+	uint64_t scan_ns = mono_ns();
+	struct dirent *de;
+	DIR *d;
+
+	if (!(mask & (1u << MECH_SHM | 1u << MECH_MMAP)) || map_fd < 0 || !(d = opendir("/proc")))
+		return;
+	while ((de = readdir(d))) {
+		struct shm_obs o;
+		struct proc_ref p;
+		struct found *v;
+		char *end, comm[MODEL_COMM_LEN + 1] = "";
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		uint32_t ppid;
+		uint64_t seed;
+		size_t n;
+
+		if (*end || !pid || pid == (unsigned long)getpid())
+			continue;
+		n = maps_shared(pid, &v);
+		free(v);
+		if (!n || !ident(map_fd, pid, &p))
+			continue;
+		seed = mono_ns();
+		n = maps_shared(pid, &v);
+		if (!procfs_lookup(pid, p.start_ns, &ppid, comm))
+			n = 0; /* gone, and the pid taken again */
+		for (size_t i = 0; i < n; i++) {
+			memset(&o, 0, sizeof(o));
+			o.type = SHM_OBS_PRESENT;
+			o.proc = p;
+			o.ts_ns = seed;
+			o.scan_ns = scan_ns;
+			o.shmid = -1;
+			o.key = -1;
+			copy_str(o.comm, comm, MODEL_COMM_LEN);
+			if (found_obs(pid, &v[i], mask, &o))
+				shm_event(m, &o);
+		}
+		free(v);
+	}
+	closedir(d);
+}
+
 /* ---- output ---- */
 
 /* Attached together, not messages: the segment's size and the time shared. */
@@ -692,6 +940,7 @@ const struct mech_ops mech_shm = {
 	.prefixes = "shm_",
 	.prog_loadable = shm_loadable,
 	.collect_init = shm_collect_init,
+	.predate = shm_predate,
 	.state_new = shm_state_new,
 	.state_free = shm_state_free,
 	.edges = shm_edges,

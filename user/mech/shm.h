@@ -21,16 +21,21 @@ extern const struct mech_ops mech_shm;
  * Attach periods, in the order the kernel reported them.  A segment is its
  * shmem inode (dev, ino).  ATTACH adds one mapping, DETACH removes one,
  * FORK gives child every mapping of proc, GONE (exec or exit) removes all
- * of proc's, MSYNC counts one msync of proc on the file.  Times are
+ * of proc's, MSYNC counts one msync of proc on the file.  PRESENT is an
+ * ATTACH found in /proc at start (not from the kernel): its ts_ns is when
+ * that process's mappings were read, and the process's earlier events on
+ * the segment (already in what was read) are ignored; scan_ns is when the
+ * scan began, the attach time of every mapping it found.  Times are
  * CLOCK_MONOTONIC ns.
  */
 enum shm_obs_type { SHM_OBS_ATTACH = 1, SHM_OBS_DETACH, SHM_OBS_FORK, SHM_OBS_GONE,
-		    SHM_OBS_MSYNC };
+		    SHM_OBS_MSYNC, SHM_OBS_PRESENT };
 struct shm_obs {
 	int type;
 	struct proc_ref proc;
 	struct proc_ref child;  /* FORK */
 	uint64_t ts_ns;
+	uint64_t scan_ns;       /* PRESENT */
 	uint64_t dev, ino;      /* ATTACH, DETACH, MSYNC */
 	int mech;               /* ATTACH: MECH_SHM, or MECH_MMAP for a regular file */
 	bool writable;          /* ATTACH: mapped with PROT_WRITE */
@@ -42,6 +47,12 @@ struct shm_obs {
 	char comm[MODEL_COMM_LEN + 1];
 };
 void shm_event(struct model *m, const struct shm_obs *o);
+
+/*
+ * A path as bpf/shm.bpf.c reports it: its last SHM_NAME_DEPTH components,
+ * each cut to IPC_NAME_LEN - 1 bytes, "..." before them if there were more.
+ */
+void shm_path_like_bpf(const char *path, char *out, size_t len);
 
 /* A shm or mmap edge's extension. */
 struct shm_ext {
