@@ -212,6 +212,12 @@ static int member_add(struct shm_state *s, uint32_t mi, int64_t delta, uint64_t 
 	return 0;
 }
 
+/* Was member mb found in /proc at or after ts (so an event at ts is in its count)? */
+static bool seeded_before(const struct member *mb, uint64_t ts)
+{
+	return mb->seed_ts && ts <= mb->seed_ts;
+}
+
 /* ATTACH, or PRESENT (a mapping found in /proc at start). */
 static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 {
@@ -248,7 +254,7 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 		return -1;
 	mb = ktab_at(&s->members, mi);
 	/* made before /proc was read: already counted there */
-	if (!present && o->ts_ns <= mb->seed_ts)
+	if (!present && seeded_before(mb, o->ts_ns))
 		return 0;
 	mb->writable |= o->writable;
 	mb->len = o->size;
@@ -280,7 +286,7 @@ static int shm_detach(struct shm_state *s, const struct shm_obs *o)
 	long mi = ktab_find(&s->members, key);
 
 	/* A mapping made before tracing began and not found in /proc: unknown. */
-	if (mi < 0 || o->ts_ns <= ((struct member *)ktab_at(&s->members, mi))->seed_ts)
+	if (mi < 0 || seeded_before(ktab_at(&s->members, mi), o->ts_ns))
 		return 0;
 	return member_add(s, mi, -1, o->ts_ns);
 }
@@ -312,7 +318,7 @@ static int shm_fork(struct shm_state *s, const struct shm_obs *o)
 			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0)
 				return -1;
 			c = ktab_at(&s->members, ci);
-			if (o->ts_ns <= c->seed_ts) { /* the child's /proc/PID/maps had them */
+			if (seeded_before(c, o->ts_ns)) { /* the child's /proc/PID/maps had them */
 				k = next;
 				continue;
 			}
