@@ -497,3 +497,28 @@ Test(shm, path_like_bpf)
 	shm_path_like_bpf(out, out + 200, 300);
 	cr_expect_eq(strlen(out + 200), 3 + 47);
 }
+
+/* Read-only on both sides until one maps the file writable too: together from then. */
+Test(shm, mmap_becomes_writable_while_attached)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	mmap_obs(SHM_OBS_ATTACH, 101, 100, 4096, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 200, 4096, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 300, 4096, true);
+	fork_(101, 103, 350);
+	mmap_ev(SHM_OBS_GONE, 101, 500);
+	mmap_ev(SHM_OBS_GONE, 102, 500);
+	mmap_ev(SHM_OBS_GONE, 103, 500);
+	s = snap();
+	cr_expect_eq(count_mech(s, MECH_MMAP), 2, "101-102 and 103-102; not 101-103");
+	e = find_edge(s, 101, 102, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	cr_expect_eq(SHMX(s, e)->together_ns, 200);
+	cr_expect(!SHMX(s, e)->writable[0] && SHMX(s, e)->writable[1]);
+	e = find_edge(s, 102, 103, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	cr_expect_eq(SHMX(s, e)->together_ns, 150);
+	snapshot_free(s);
+}

@@ -139,6 +139,13 @@ static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint
 			self = k;
 			continue;
 		}
+		/*
+		 * A file mapped read-only by both is never an edge: no pair is
+		 * kept (every process using iconv maps one cache so).
+		 */
+		if (g->mech == MECH_MMAP && !m->writable &&
+		    !((const struct member *)ktab_at(&s->members, g->att[k]))->writable)
+			continue;
 		if ((pi = pair_get(s, mi, g->att[k])) < 0)
 			return -1;
 		p = ktab_at(&s->pairs, pi);
@@ -167,6 +174,37 @@ static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint
 		g->cap_att = cap;
 	}
 	g->att[g->n_att++] = mi;
+	return 0;
+}
+
+/*
+ * Member mi maps its file writable from ts on.  If it is attached, its
+ * pairs with the read-only members attached now (not kept until now) open.
+ */
+static int member_now_writable(struct shm_state *s, uint32_t mi, uint64_t ts)
+{
+	struct member *m = ktab_at(&s->members, mi);
+	const struct seg *g = ktab_at(&s->segs, m->seg);
+
+	if (m->writable)
+		return 0;
+	m->writable = true;
+	if (g->mech != MECH_MMAP || !m->count)
+		return 0;
+	for (size_t k = 0; k < g->n_att; k++) {
+		struct pair *p;
+		long pi;
+
+		if (g->att[k] == mi ||
+		    ((const struct member *)ktab_at(&s->members, g->att[k]))->writable)
+			continue;
+		if ((pi = pair_get(s, mi, g->att[k])) < 0)
+			return -1;
+		p = ktab_at(&s->pairs, pi);
+		p->together = true;
+		p->met = true;
+		p->since = ts;
+	}
 	return 0;
 }
 
@@ -256,7 +294,8 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 	/* made before /proc was read: already counted there */
 	if (!present && seeded_before(mb, o->ts_ns))
 		return 0;
-	mb->writable |= o->writable;
+	if (o->writable && member_now_writable(s, mi, o->ts_ns))
+		return -1;
 	mb->len = o->size;
 	if (member_add(s, mi, 1, o->ts_ns))
 		return -1;
@@ -322,7 +361,8 @@ static int shm_fork(struct shm_state *s, const struct shm_obs *o)
 				k = next;
 				continue;
 			}
-			c->writable |= writable;
+			if (writable && member_now_writable(s, ci, o->ts_ns))
+				return -1;
 			c->len = len;
 			if (member_add(s, ci, count, o->ts_ns))
 				return -1;
