@@ -33,7 +33,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include "truth.h"
+#include "truth_sync.h"
 
 static const char usage[] = "[-s SIZE] [-m rw|ro|roro|private] [-w READY_FILE]";
 
@@ -135,8 +135,7 @@ int main(int argc, char **argv)
 	const char *ready = NULL;
 	enum mode mode = M_RW;
 	int opt, down[2], up[2], err = 0, st, fd;
-	char dir[] = "/tmp/ipctrace-mmap.XXXXXX", path[64], object[96];
-	struct truth_buf b = { .len = 0 };
+	char dir[] = "/tmp/ipctrace-mmap.XXXXXX", path[64];
 	unsigned char *p;
 	sigset_t usr1;
 	pid_t c;
@@ -248,17 +247,8 @@ int main(int argc, char **argv)
 	/* C said "mapped" (before the signal in -w mode) and "done" */
 	cmsgs = ready ? 1 : 2;
 	cmsyncs = mode == M_RW || mode == M_RO;
-	if (mode == M_RW || mode == M_RO) {
-		snprintf(object, sizeof(object), "mmap:%s", path);
-		tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"mmap\",\"object\":");
-		tb_str(&b, object);
-		tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"size\":%" PRIu64
-			  ",\"writable\":{\"src\":%s,\"dst\":true}"
-			  ",\"msyncs\":{\"src\":0,\"dst\":%" PRIu64 "},\"writer\":%d}",
-			  (int)getpid(), (int)c, size, mode == M_RW ? "true" : "false", cmsyncs,
-			  (int)c);
-		tb_emit(&b);
-	}
+	if (mode == M_RW || mode == M_RO)
+		truth_mmap(path, getpid(), c, size, mode == M_RW, true, 0, cmsyncs, c);
 	truth_pipe(getpid(), c, msgs, bytes);
 	truth_pipe(c, getpid(), cmsgs, cmsgs);
 	truth_sigchld(c, getpid(), st);
