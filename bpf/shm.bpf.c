@@ -131,10 +131,10 @@ static __always_inline __u8 file_kind(struct file *file)
 
 /*
  * The file shared-mapped at addr that is one of ours, or NULL; its kind in
- * *kind.  bpf_find_vma()
- * only try-locks the memory map: while another task holds it for writing (a
- * tracer registering uprobes on a library the process maps, khugepaged)
- * the change cannot be seen, and is counted as a lost event.
+ * *kind.  bpf_find_vma() only try-locks the memory map: while another task
+ * holds it for writing (a tracer registering uprobes on a library the
+ * process maps, khugepaged) the change cannot be seen, and is counted as a
+ * lost event.
  */
 static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v, __u8 *kind)
 {
@@ -155,11 +155,16 @@ static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v, _
 	return *kind ? file : NULL;
 }
 
-/* A POSIX semaphore file (/dev/shm/sem.NAME) is reported as a semaphore. */
-static __always_inline bool is_psem_file(struct file *file)
+/*
+ * A POSIX semaphore file (/dev/shm/sem.NAME) is reported as a semaphore.
+ * Only a shmem file can be one: a file on a disk named sem.x is a file.
+ */
+static __always_inline bool is_psem_file(struct file *file, __u8 kind)
 {
 	char pfx[4] = {};
 
+	if (kind != SHM_KIND_FILE)
+		return false;
 	bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
 	return pfx[0] == 's' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == '.';
 }
@@ -255,7 +260,7 @@ static __always_inline void shm_attach(__u64 id, __u64 addr, const struct shm_st
 		file = shm_file_at(addr, &v, &kind);
 		writable = v.writable;
 	}
-	if (!file || is_psem_file(file))
+	if (!file || is_psem_file(file, kind))
 		return;
 	if (st->call == SHMC_SHMAT)
 		kind = SHM_KIND_SYSV;
@@ -369,7 +374,7 @@ static __always_inline int shm_detach_enter(__u64 addr, __u64 len, bool whole, _
 	if (bench_noop || !bpf_map_lookup_elem(&shm_procs, &tgid))
 		return 0;
 	file = shm_file_at(addr, &v, &kind);
-	if (!file || is_psem_file(file))
+	if (!file || is_psem_file(file, kind))
 		return 0;
 	/* munmap rounds the length up to whole pages */
 	len = (len + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1);
