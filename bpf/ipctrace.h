@@ -256,21 +256,25 @@ struct mq_obj_val {
  * process that holds segments), so userspace gets each one with its time
  * and computes who was attached together.  A segment is its shmem (or
  * hugetlbfs) inode: SysV segments, POSIX shm files, memfds and shared
- * anonymous mappings all have one.
+ * anonymous mappings all have one.  Shared mappings of regular files on
+ * other filesystems (the "mmap" mechanism) go the same way, keyed by their
+ * inode.
  */
 enum shm_ev_type {
 	SHM_EV_ATTACH = 1, /* one more mapping: shmat, mmap(MAP_SHARED) */
 	SHM_EV_DETACH = 2, /* one mapping less: shmdt, munmap of a whole mapping */
 	SHM_EV_FORK = 3,   /* other_tgid was forked and inherits every mapping */
 	SHM_EV_GONE = 4,   /* exec or exit: every mapping of tgid is gone */
+	SHM_EV_MSYNC = 5,  /* a successful msync on a mapping of the file (dev, ino) */
 };
 
 enum shm_kind {
 	SHM_KIND_SYSV = 1, /* shmat: shmid is valid */
 	SHM_KIND_FILE = 2, /* mmap of a tmpfs/hugetlbfs file, memfd or MAP_ANONYMOUS */
+	SHM_KIND_MMAP = 3, /* mmap(MAP_SHARED) of a regular file elsewhere: the "mmap" mechanism */
 };
 
-#define SHM_NAME_DEPTH 4
+#define SHM_NAME_DEPTH 8
 
 struct ipc_shm_event {
 	__u32 type;
@@ -279,7 +283,7 @@ struct ipc_shm_event {
 	__u64 ts;            /* bpf_ktime_get_ns() */
 	__u64 dev;           /* the segment's inode: s_dev (kernel encoding), i_ino */
 	__u64 ino;
-	__u64 size;          /* i_size at attach */
+	__u64 size;          /* i_size at attach; SHM_KIND_MMAP: the length mapped */
 	__u32 other_tgid;    /* FORK: the child */
 	__s32 shmid;         /* SYSV: the id in the attacher's ipc namespace */
 	__u64 other_start_ns;
@@ -287,9 +291,19 @@ struct ipc_shm_event {
 	__u8 depth;          /* name components filled, leaf first */
 	__u8 truncated;      /* the path is longer than SHM_NAME_DEPTH components */
 	__u8 internal;       /* not reachable by a path (memfd, SysV, anonymous) */
-	__u32 pad;
+	__u8 writable;       /* ATTACH: mapped with PROT_WRITE */
+	__u8 pad[3];
 	char comm[IPC_COMM_LEN];
 	char comp[SHM_NAME_DEPTH][IPC_NAME_LEN];
+};
+
+/*
+ * The answer to ipctrace's own pidfd_open(pid) (bpf/shm.bpf.c): the
+ * process's global tgid and exact start_ns, in entry 0 of "shm_ident".
+ */
+struct shm_ident {
+	__u64 tgid;
+	__u64 start_ns;
 };
 
 /*

@@ -13,6 +13,12 @@
  * attached something while traced is in shm_procs; only those have their
  * munmaps inspected, and their fork, exec and exit reported (a child
  * inherits every mapping; exec and exit drop them all).
+ *
+ * A shared mapping of a regular file on any other filesystem is the "mmap"
+ * mechanism (SHM_KIND_MMAP): the same attach periods, plus whether it was
+ * mapped writable, its length, and the process's msyncs on it.  mremap
+ * keeps a mapping one mapping, except when it duplicates one (old_size 0,
+ * MREMAP_DONTUNMAP): then it is one more attach.
  */
 #include "common.bpf.h"
 
@@ -26,20 +32,29 @@
 #define HUGETLBFS_MAGIC 0x958458f6
 #define MAX_ERRNO 4095
 #define PAGE_SIZE 4096
+#define S_IFREG 0100000
+#define VM_WRITE 0x02
+#define PROT_WRITE 0x2
+#define MREMAP_DONTUNMAP 4
 
 enum shm_call {
 	SHMC_SHMAT = 1,
 	SHMC_MMAP = 2,
 	SHMC_DETACH = 3, /* shmdt, munmap: the segment was found at enter */
+	SHMC_MSYNC = 4,  /* msync: the file was found at enter */
+	SHMC_MREMAP = 5, /* mremap that leaves the old mapping: one more attach */
 };
 
 struct shm_stash {
 	__u64 dev;
 	__u64 ino;
 	struct file *file; /* mmap of an fd: the file, known at enter */
+	__u64 len;         /* mmap, mremap: the length asked for */
 	__s32 shmid;
 	__u8 call;
-	__u8 pad[3];
+	__u8 kind;         /* mmap of an fd: enum shm_kind */
+	__u8 writable;     /* mmap: PROT_WRITE */
+	__u8 pad;
 };
 
 struct {
@@ -62,12 +77,26 @@ struct {
 	__uint(max_entries, 1 << 18);
 } shm_events SEC(".maps");
 
+/*
+ * Mappings that predate ipctrace (read from /proc/PID/maps at start):
+ * ipctrace asks for a process's identity by opening a pidfd to it; the
+ * answer, its global tgid and start_ns, is left here (one question at a
+ * time).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct shm_ident);
+} shm_ident SEC(".maps");
+
 /* What bpf_find_vma saw at an address. */
 struct shm_vma {
 	__u64 addr;
 	__u64 start, end;
 	struct file *file;
 	bool shared;
+	bool writable;
 };
 
 static long shm_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
@@ -77,6 +106,7 @@ static long shm_vma_cb(struct task_struct *task, struct vm_area_struct *vma, voi
 	v->start = BPF_CORE_READ(vma, vm_start);
 	v->end = BPF_CORE_READ(vma, vm_end);
 	v->shared = BPF_CORE_READ(vma, vm_flags) & VM_MAYSHARE;
+	v->writable = BPF_CORE_READ(vma, vm_flags) & VM_WRITE;
 	v->file = BPF_CORE_READ(vma, vm_file);
 	return 0;
 }
@@ -84,15 +114,31 @@ static long shm_vma_cb(struct task_struct *task, struct vm_area_struct *vma, voi
 #define EBUSY 16
 
 /*
- * The shmem/hugetlbfs file shared-mapped at addr, or NULL.  bpf_find_vma()
- * only try-locks the memory map: while another task holds it for writing (a
- * tracer registering uprobes on a library the process maps, khugepaged)
- * the change cannot be seen, and is counted as a lost event.
+ * Which kind a shared mapping of file is, 0 for none (or not selected by
+ * -m): shmem or hugetlbfs is shared memory, any other regular file "mmap".
  */
-static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v)
+static __always_inline __u8 file_kind(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u64 magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+	if (magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC)
+		return mech_wanted(MECH_SHM) ? SHM_KIND_FILE : 0;
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFREG && mech_wanted(MECH_MMAP))
+		return SHM_KIND_MMAP;
+	return 0;
+}
+
+/*
+ * The file shared-mapped at addr that is one of ours, or NULL; its kind in
+ * *kind.  bpf_find_vma() only try-locks the memory map: while another task
+ * holds it for writing (a tracer registering uprobes on a library the
+ * process maps, khugepaged) the change cannot be seen, and is counted as a
+ * lost event.
+ */
+static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v, __u8 *kind)
 {
 	struct file *file;
-	__u64 magic;
 	long err;
 
 	__builtin_memset(v, 0, sizeof(*v));
@@ -105,17 +151,20 @@ static __always_inline struct file *shm_file_at(__u64 addr, struct shm_vma *v)
 	file = v->file;
 	if (!file || !v->shared)
 		return NULL;
-	magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
-	if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC)
-		return NULL;
-	return file;
+	*kind = file_kind(file);
+	return *kind ? file : NULL;
 }
 
-/* A POSIX semaphore file (/dev/shm/sem.NAME) is reported as a semaphore. */
-static __always_inline bool is_psem_file(struct file *file)
+/*
+ * A POSIX semaphore file (/dev/shm/sem.NAME) is reported as a semaphore.
+ * Only a shmem file can be one: a file on a disk named sem.x is a file.
+ */
+static __always_inline bool is_psem_file(struct file *file, __u8 kind)
 {
 	char pfx[4] = {};
 
+	if (kind != SHM_KIND_FILE)
+		return false;
 	bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
 	return pfx[0] == 's' && pfx[1] == 'e' && pfx[2] == 'm' && pfx[3] == '.';
 }
@@ -193,20 +242,28 @@ static __always_inline void shm_name(struct file *file, struct ipc_shm_event *e)
 	}
 }
 
-/* file: the one mapped, if known from the fd; else looked up at addr. */
-static __always_inline void shm_attach(__u64 id, __u64 addr, struct file *file, __u8 kind,
-				       __s32 shmid)
+/*
+ * st->file: the one mapped, if known from the fd (its kind and writability
+ * in st too); else looked up at addr.
+ */
+static __always_inline void shm_attach(__u64 id, __u64 addr, const struct shm_stash *st)
 {
+	struct file *file = st->file;
+	__u8 kind = st->kind, writable = st->writable;
 	struct ipc_shm_event *e;
 	struct inode *inode;
 	struct shm_vma v;
 	__u32 tgid = id >> 32;
 	__u8 one = 1;
 
-	if (!file)
-		file = shm_file_at(addr, &v);
-	if (!file || is_psem_file(file))
+	if (!file) {
+		file = shm_file_at(addr, &v, &kind);
+		writable = v.writable;
+	}
+	if (!file || is_psem_file(file, kind))
 		return;
+	if (st->call == SHMC_SHMAT)
+		kind = SHM_KIND_SYSV;
 	if (bpf_map_update_elem(&shm_procs, &tgid, &one, BPF_ANY))
 		stat_inc(STAT_TRACED_FULL);
 	e = shm_reserve(SHM_EV_ATTACH, tgid, current_start_ns());
@@ -214,10 +271,12 @@ static __always_inline void shm_attach(__u64 id, __u64 addr, struct file *file, 
 		return;
 	inode = BPF_CORE_READ(file, f_inode);
 	e->kind = kind;
-	e->shmid = shmid;
+	e->writable = writable;
+	e->shmid = st->shmid;
 	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	e->ino = BPF_CORE_READ(inode, i_ino);
-	e->size = BPF_CORE_READ(inode, i_size);
+	/* a file is shared by the part each maps; a segment is shared whole */
+	e->size = kind == SHM_KIND_MMAP ? st->len : BPF_CORE_READ(inode, i_size);
 	shm_name(file, e);
 	shm_submit(e);
 }
@@ -236,19 +295,19 @@ int shm_enter_shmat(struct trace_event_raw_sys_enter *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct shm_stash st = { .call = SHMC_SHMAT, .shmid = ctx->args[0] };
 
-	if (bench_noop || !tgid_wanted(id >> 32))
+	if (bench_noop || !mech_wanted(MECH_SHM) || !tgid_wanted(id >> 32))
 		return 0;
 	return shm_stash_put(id, &st);
 }
 
-/* mmap(addr, len, prot, flags, fd, off): only shared mappings of shmem */
+/* mmap(addr, len, prot, flags, fd, off): only shared mappings of shmem or regular files */
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int shm_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid(), magic;
+	__u64 id = bpf_get_current_pid_tgid();
 	unsigned long flags = ctx->args[3];
 	int fd = ctx->args[4];
-	struct shm_stash st = { .call = SHMC_MMAP, .shmid = -1 };
+	struct shm_stash st = { .call = SHMC_MMAP, .shmid = -1, .len = ctx->args[1] };
 	struct file *file;
 
 	if (bench_noop)
@@ -257,15 +316,15 @@ int shm_enter_mmap(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (!tgid_wanted(id >> 32))
 		return 0;
+	st.writable = (ctx->args[2] & PROT_WRITE) != 0;
 	if (!(flags & MAP_ANONYMOUS)) {
 		file = current_fd_file(fd);
-		if (!file)
-			return 0;
-		magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
-		if (magic != TMPFS_MAGIC && magic != HUGETLBFS_MAGIC)
+		if (!file || !(st.kind = file_kind(file)))
 			return 0;
 		/* the mapping will hold this very file: no need to look it up after */
 		st.file = file;
+	} else if (!mech_wanted(MECH_SHM)) {
+		return 0;
 	}
 	return shm_stash_put(id, &st);
 }
@@ -277,10 +336,10 @@ static __always_inline int shm_attach_exit(long ret)
 
 	if (!st)
 		return 0;
-	/* Both return an address, or -errno. */
-	if ((unsigned long)ret < (unsigned long)-MAX_ERRNO)
-		shm_attach(id, ret, st->file, st->call == SHMC_SHMAT ? SHM_KIND_SYSV : SHM_KIND_FILE,
-			   st->shmid);
+	/* All three return an address, or -errno. */
+	if ((unsigned long)ret < (unsigned long)-MAX_ERRNO &&
+	    (st->call == SHMC_SHMAT || st->call == SHMC_MMAP || st->call == SHMC_MREMAP))
+		shm_attach(id, ret, st);
 	bpf_map_delete_elem(&shm_stash, &id);
 	return 0;
 }
@@ -302,19 +361,20 @@ int shm_exit_mmap(struct trace_event_raw_sys_exit *ctx)
  * the mapping is gone).  munmap counts only when it covers the mapping
  * that starts at addr whole; a partial unmap leaves the process attached.
  */
-static __always_inline int shm_detach_enter(__u64 addr, __u64 len, bool whole)
+static __always_inline int shm_detach_enter(__u64 addr, __u64 len, bool whole, __u8 call)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
-	struct shm_stash st = { .call = SHMC_DETACH };
+	struct shm_stash st = { .call = call };
 	struct inode *inode;
 	struct shm_vma v;
 	struct file *file;
+	__u8 kind;
 
 	if (bench_noop || !bpf_map_lookup_elem(&shm_procs, &tgid))
 		return 0;
-	file = shm_file_at(addr, &v);
-	if (!file || is_psem_file(file))
+	file = shm_file_at(addr, &v, &kind);
+	if (!file || is_psem_file(file, kind))
 		return 0;
 	/* munmap rounds the length up to whole pages */
 	len = (len + PAGE_SIZE - 1) & ~(__u64)(PAGE_SIZE - 1);
@@ -334,8 +394,9 @@ static __always_inline int shm_detach_exit(long ret)
 
 	if (!st)
 		return 0;
-	if (ret == 0 && st->call == SHMC_DETACH) {
-		e = shm_reserve(SHM_EV_DETACH, id >> 32, current_start_ns());
+	if (ret == 0 && (st->call == SHMC_DETACH || st->call == SHMC_MSYNC)) {
+		e = shm_reserve(st->call == SHMC_DETACH ? SHM_EV_DETACH : SHM_EV_MSYNC, id >> 32,
+				current_start_ns());
 		if (e) {
 			e->dev = st->dev;
 			e->ino = st->ino;
@@ -350,7 +411,7 @@ static __always_inline int shm_detach_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_shmdt")
 int shm_enter_shmdt(struct trace_event_raw_sys_enter *ctx)
 {
-	return shm_detach_enter(ctx->args[0], 0, false);
+	return shm_detach_enter(ctx->args[0], 0, false, SHMC_DETACH);
 }
 
 SEC("tracepoint/syscalls/sys_exit_shmdt")
@@ -363,13 +424,53 @@ int shm_exit_shmdt(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_munmap")
 int shm_enter_munmap(struct trace_event_raw_sys_enter *ctx)
 {
-	return shm_detach_enter(ctx->args[0], ctx->args[1], true);
+	return shm_detach_enter(ctx->args[0], ctx->args[1], true, SHMC_DETACH);
 }
 
 SEC("tracepoint/syscalls/sys_exit_munmap")
 int shm_exit_munmap(struct trace_event_raw_sys_exit *ctx)
 {
 	return shm_detach_exit(ctx->ret);
+}
+
+/* msync(addr, len, flags): counted on the file mapped at addr */
+SEC("tracepoint/syscalls/sys_enter_msync")
+int shm_enter_msync(struct trace_event_raw_sys_enter *ctx)
+{
+	return shm_detach_enter(ctx->args[0], 0, false, SHMC_MSYNC);
+}
+
+SEC("tracepoint/syscalls/sys_exit_msync")
+int shm_exit_msync(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_detach_exit(ctx->ret);
+}
+
+/*
+ * mremap(addr, old_len, new_len, flags, new_addr).  Moving or resizing a
+ * mapping leaves it one mapping: nothing to count.  old_len 0 (a second
+ * mapping of a shared one) and MREMAP_DONTUNMAP leave the old one in place
+ * and add the new one: an attach, found at the returned address.
+ */
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int shm_enter_mremap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	__u64 old_len = ctx->args[1], flags = ctx->args[3];
+	struct shm_stash st = { .call = SHMC_MREMAP, .shmid = -1, .len = ctx->args[2] };
+
+	if (bench_noop || (old_len && !(flags & MREMAP_DONTUNMAP)))
+		return 0;
+	if (!bpf_map_lookup_elem(&shm_procs, &tgid))
+		return 0;
+	return shm_stash_put(id, &st);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int shm_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	return shm_attach_exit(ctx->ret);
 }
 
 /*
@@ -439,6 +540,48 @@ int shm_exit(void *ctx)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0;
 	shm_gone(task, bpf_get_current_pid_tgid() >> 32);
+	return 0;
+}
+
+/*
+ * ipctrace's own pidfd_open(pid): the process it names had shared mappings
+ * before ipctrace started.  /proc gives its start time in clock ticks only;
+ * the pidfd's struct pid (pidfs keeps it in i_private) leads to the task
+ * and its exact start_ns.  From now on its munmaps, fork, exec and exit
+ * are followed like those of a process seen attaching.
+ */
+SEC("tracepoint/syscalls/sys_exit_pidfd_open")
+int shm_exit_pidfd_open(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct shm_ident *ans;
+	struct hlist_node *first;
+	struct task_struct *task;
+	struct file *file;
+	struct pid *pid;
+	long ret = ctx->ret;
+	__u32 tgid, zero = 0;
+	__u8 one = 1;
+
+	if (bench_noop || (__u32)(id >> 32) != self_tgid || ret < 0)
+		return 0;
+	file = current_fd_file(ret);
+	if (!file)
+		return 0;
+	pid = BPF_CORE_READ(file, f_inode, i_private);
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_TGID].first);
+	if (!first)
+		return 0;
+	task = (void *)first - bpf_core_field_offset(struct task_struct, pid_links) -
+	       PIDTYPE_TGID * sizeof(struct hlist_node);
+	tgid = BPF_CORE_READ(task, tgid);
+	if (bpf_map_update_elem(&shm_procs, &tgid, &one, BPF_ANY))
+		stat_inc(STAT_TRACED_FULL);
+	ans = bpf_map_lookup_elem(&shm_ident, &zero);
+	if (ans) {
+		ans->tgid = tgid;
+		ans->start_ns = task_start_ns(task);
+	}
 	return 0;
 }
 

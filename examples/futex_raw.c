@@ -51,8 +51,8 @@
  *
  * Truth (stderr, all from the parent): a futex edge per direction, on the
  * word the waiter was woken on (A; wakeop: B for child -> parent; requeue:
- * B), the shm edge parent -> child (not for a file on a disk filesystem)
- * and SIGCHLD.  -t: "no edge" lines for the words used, nothing else.
+ * B), the shm edge parent -> child (for a file on a disk filesystem, the
+ * mmap edge) and SIGCHLD.  -t: "no edge" lines for the words used, nothing else.
  */
 #include <getopt.h>
 #include <linux/futex.h>
@@ -413,11 +413,14 @@ int main(int argc, char **argv)
 		    c.cnt->side[1].waits, c.cnt->side[0].wake_calls, 0);
 	truth_futex(c.mode == W_WAKEOP || c.mode == W_REQUEUE ? obj_b : obj_a, child, self,
 		    c.cnt->side[1].woken, c.cnt->side[0].waits, c.cnt->side[1].wake_calls, 0);
-	/* ipctrace's shm edges are about shmem files: not a file on a disk */
+	/* shm edges are about shmem files; a file on a disk is an mmap edge */
 	if (home.kind != FUTEX_HOME_FILE ||
 	    (!statfs(home.name, &sfs) && sfs.f_type == TMPFS_MAGIC)) {
 		futex_home_segment(&home, base, seg, sizeof(seg));
 		truth_shm(seg, self, child, home.len);
+	} else {
+		/* the child inherits the parent's writable mapping */
+		truth_mmap(home.name, self, child, home.len, true, true, 0, 0, 0);
 	}
 	truth_sigchld(child, self, status);
 	if (c.bench && !err) {

@@ -17,6 +17,7 @@
 #ifndef IPCTRACE_EXAMPLES_TRUTH_SYNC_H
 #define IPCTRACE_EXAMPLES_TRUTH_SYNC_H
 
+#include <stdbool.h>
 #include "truth.h"
 
 static inline void truth_shm(const char *object, pid_t src, pid_t dst, uint64_t size)
@@ -26,6 +27,31 @@ static inline void truth_shm(const char *object, pid_t src, pid_t dst, uint64_t 
 	tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"shm\",\"object\":");
 	tb_str(&b, object);
 	tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"size\":%" PRIu64 "}", (int)src, (int)dst, size);
+	tb_emit(&b);
+}
+
+/*
+ * An mmap edge: a regular file both mapped MAP_SHARED at the same time;
+ * object is "mmap:" and its path.  w_src/w_dst: who mapped it writable;
+ * msyncs of each side on it; writer (0: none said) the one that wrote.
+ */
+static inline void truth_mmap(const char *path, pid_t src, pid_t dst, uint64_t size, bool w_src,
+			      bool w_dst, uint64_t msyncs_src, uint64_t msyncs_dst, pid_t writer)
+{
+	struct truth_buf b = { .len = 0 };
+	char object[4200];
+
+	snprintf(object, sizeof(object), "mmap:%s", path);
+	tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"mmap\",\"object\":");
+	tb_str(&b, object);
+	tb_printf(&b, ",\"src\":%d,\"dst\":%d,\"size\":%" PRIu64
+		  ",\"writable\":{\"src\":%s,\"dst\":%s}"
+		  ",\"msyncs\":{\"src\":%" PRIu64 ",\"dst\":%" PRIu64 "}",
+		  (int)src, (int)dst, size, w_src ? "true" : "false", w_dst ? "true" : "false",
+		  msyncs_src, msyncs_dst);
+	if (writer > 0)
+		tb_printf(&b, ",\"writer\":%d", (int)writer);
+	tb_printf(&b, "}");
 	tb_emit(&b);
 }
 

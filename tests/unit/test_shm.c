@@ -382,3 +382,143 @@ Test(shm, many_short_lived_attachers, .timeout = 10)
 	cr_expect_eq(SHMX(s, shm_edge(s, 1, 20999, "/dev/shm/ring"))->together_ns, 5);
 	snapshot_free(s);
 }
+
+/* ---- mmap: regular files mapped MAP_SHARED ---- */
+
+#define FDEV 0x800002
+#define FINO 4242
+
+static void mmap_obs(int type, uint32_t pid, uint64_t ts, uint64_t len, bool writable)
+{
+	struct shm_obs o = { .type = type, .proc = P(pid), .ts_ns = ts, .scan_ns = 10,
+			     .dev = FDEV, .ino = FINO, .mech = MECH_MMAP, .writable = writable,
+			     .size = len, .shmid = -1, .key = -1, .name = "/var/lib/x/data.bin" };
+
+	snprintf(o.comm, sizeof(o.comm), "p%u", pid);
+	shm_event(m, &o);
+}
+
+static void mmap_ev(int type, uint32_t pid, uint64_t ts)
+{
+	struct shm_obs o = { .type = type, .proc = P(pid), .ts_ns = ts, .dev = FDEV, .ino = FINO,
+			     .shmid = -1, .key = -1 };
+
+	shm_event(m, &o);
+}
+
+Test(shm, mmap_read_only_on_both_sides_is_no_edge)
+{
+	struct snapshot *s;
+
+	mmap_obs(SHM_OBS_ATTACH, 101, 100, 8192, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 200, 8192, false);
+	s = snap();
+	cr_expect_eq(count_mech(s, MECH_MMAP), 0);
+	snapshot_free(s);
+}
+
+Test(shm, mmap_one_writer_is_an_edge_with_its_extras)
+{
+	struct snapshot *s;
+	const struct edge *e;
+	char *json;
+
+	mmap_obs(SHM_OBS_ATTACH, 101, 100, 5000, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 200, 70000, true);
+	mmap_ev(SHM_OBS_MSYNC, 102, 250);
+	mmap_ev(SHM_OBS_MSYNC, 102, 260);
+	mmap_ev(SHM_OBS_DETACH, 102, 300);
+	s = snap();
+	cr_assert_eq(count_mech(s, MECH_MMAP), 1);
+	e = find_edge(s, 101, 102, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	cr_expect_eq(e->mech, MECH_MMAP);
+	/* the longer of the two mappings */
+	cr_expect_eq(SHMX(s, e)->size, 70000);
+	cr_expect_eq(SHMX(s, e)->together_ns, 100);
+	cr_expect(!SHMX(s, e)->writable[0] && SHMX(s, e)->writable[1]);
+	cr_expect_eq(SHMX(s, e)->msyncs[0], 0);
+	cr_expect_eq(SHMX(s, e)->msyncs[1], 2);
+	json = render_json_str(s);
+	cr_expect(strstr(json, "\"mech\":\"mmap\",\"object\":\"mmap:/var/lib/x/data.bin\""), "%s",
+		  json);
+	cr_expect(strstr(json, "\"size\":70000,\"together_ns\":100,"
+			       "\"writable\":{\"src\":false,\"dst\":true},"
+			       "\"msyncs\":{\"src\":0,\"dst\":2}"), "%s", json);
+	free(json);
+	snapshot_free(s);
+}
+
+/*
+ * Found in /proc at start (PRESENT, read at 50): an attach or detach the
+ * kernel reported before that read is already in the count.
+ */
+Test(shm, found_at_start_masks_older_events)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	mmap_obs(SHM_OBS_PRESENT, 101, 50, 8192, true);
+	mmap_obs(SHM_OBS_PRESENT, 102, 60, 8192, false);
+	/* drained after the scan, but made before 102's maps were read */
+	mmap_obs(SHM_OBS_ATTACH, 102, 40, 8192, false);
+	/* after: 102 maps it a second time, and unmaps once: still attached */
+	mmap_obs(SHM_OBS_ATTACH, 102, 70, 8192, false);
+	mmap_ev(SHM_OBS_DETACH, 102, 80);
+	mmap_ev(SHM_OBS_DETACH, 101, 90);
+	s = snap();
+	e = find_edge(s, 101, 102, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	/* both attached since the scan began (10); together from 60 (102 read) to 90 */
+	cr_expect_eq(SHMX(s, e)->together_ns, 30);
+	snapshot_free(s);
+	mmap_ev(SHM_OBS_DETACH, 102, 95);
+	mmap_obs(SHM_OBS_ATTACH, 101, 100, 8192, true);
+	s = snap();
+	e = find_edge(s, 101, 102, "mmap:/var/lib/x/data.bin");
+	cr_expect_eq(SHMX(s, e)->together_ns, 30, "102 detached at 95: no second period");
+	snapshot_free(s);
+}
+
+Test(shm, path_like_bpf)
+{
+	char out[512];
+	char longc[80];
+
+	shm_path_like_bpf("/tmp/x/data", out, sizeof(out));
+	cr_expect_str_eq(out, "/tmp/x/data");
+	shm_path_like_bpf("/a/b/c/d/e/f/g/h/i/j", out, sizeof(out));
+	cr_expect_str_eq(out, ".../c/d/e/f/g/h/i/j");
+	shm_path_like_bpf("/a//b/", out, sizeof(out));
+	cr_expect_str_eq(out, "/a/b");
+	memset(longc, 'z', sizeof(longc) - 1);
+	longc[sizeof(longc) - 1] = '\0';
+	snprintf(out, sizeof(out), "/d/%s", longc);
+	shm_path_like_bpf(out, out + 200, 300);
+	cr_expect_eq(strlen(out + 200), 3 + 47);
+}
+
+/* Read-only on both sides until one maps the file writable too: together from then. */
+Test(shm, mmap_becomes_writable_while_attached)
+{
+	struct snapshot *s;
+	const struct edge *e;
+
+	mmap_obs(SHM_OBS_ATTACH, 101, 100, 4096, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 200, 4096, false);
+	mmap_obs(SHM_OBS_ATTACH, 102, 300, 4096, true);
+	fork_(101, 103, 350);
+	mmap_ev(SHM_OBS_GONE, 101, 500);
+	mmap_ev(SHM_OBS_GONE, 102, 500);
+	mmap_ev(SHM_OBS_GONE, 103, 500);
+	s = snap();
+	cr_expect_eq(count_mech(s, MECH_MMAP), 2, "101-102 and 103-102; not 101-103");
+	e = find_edge(s, 101, 102, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	cr_expect_eq(SHMX(s, e)->together_ns, 200);
+	cr_expect(!SHMX(s, e)->writable[0] && SHMX(s, e)->writable[1]);
+	e = find_edge(s, 102, 103, "mmap:/var/lib/x/data.bin");
+	cr_assert_not_null(e);
+	cr_expect_eq(SHMX(s, e)->together_ns, 150);
+	snapshot_free(s);
+}

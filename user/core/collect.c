@@ -55,6 +55,15 @@ fail:
 	return NULL;
 }
 
+void collector_predate(struct collector *c, uint32_t mech_mask)
+{
+	const struct mech_ops *ops;
+
+	for_each_mech(i, ops)
+		if (ops->predate)
+			ops->predate(c, c->kif, c->model, mech_mask);
+}
+
 void collector_free(struct collector *c)
 {
 	if (!c)

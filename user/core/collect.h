@@ -25,6 +25,11 @@ void collector_free(struct collector *c);
  * are written.
  */
 void collector_tick(struct collector *c);
+/*
+ * Tracing system-wide: once, before the first tick, let every module put
+ * into the model what predates ipctrace (mech_mask: the kinds selected).
+ */
+void collector_predate(struct collector *c, uint32_t mech_mask);
 /* Drain, then read every counter into the model.  0 or -errno. */
 int collector_read(struct collector *c);
 

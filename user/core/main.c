@@ -386,6 +386,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	/* system-wide, what was there before the hooks (a command's processes are all new) */
+	if (!r.opts.cmd)
+		collector_predate(r.coll, r.opts.mech_mask);
+
 	/* a stop during loading: no command is started, the (empty) final report is printed */
 	if (r.opts.cmd && !stop_signal) {
 		child_init(&ch, r.opts.cmd, &ignored, drop, uid, gid);

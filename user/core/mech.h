@@ -87,6 +87,12 @@ struct mech_ops {
 	void (*read)(struct collector *c, struct kif *k, struct model *m);
 	/* Delete map entries of reaped processes (collector_is_reaped()). */
 	void (*reap)(struct collector *c, struct kif *k);
+	/*
+	 * Once, when tracing system-wide (no COMMAND), right after collect_init:
+	 * put into the model what predates ipctrace and no hook will report (a
+	 * mapping found in /proc).  mech_mask: the kinds -m selected.
+	 */
+	void (*predate)(struct collector *c, struct kif *k, struct model *m, uint32_t mech_mask);
 
 	/* ---- the model (user/core/model.c) ---- */
 	/* Its private tables; what it cannot store it counts with model_count_dropped(). */

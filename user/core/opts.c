@@ -28,7 +28,7 @@ static const char usage[] =
 "  -c, --comm NAME      only IPC where a process named NAME is one end (repeatable)\n"
 "      --cgroup PATH    only IPC where one end is in cgroup v2 PATH or below it,\n"
 "                       e.g. /system.slice (repeatable, or a comma list)\n"
-"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,sem,futex,signal or all\n"
+"  -m, --mech LIST      pipe,fifo,unix,tcp,udp,mq,msg,shm,mmap,sem,futex,signal or all\n"
 "                       (default: all)\n"
 "  -a, --aggregate KEY  pid (default), comm, exe or cgroup (one node per KEY:\n"
 "                       an edge sums the process pairs it holds)\n"

@@ -139,3 +139,38 @@ bool procfs_exe(uint32_t pid, uint64_t start_ns, char *buf, size_t len)
 	/* still the same process after the read: then it was its exe */
 	return procfs_lookup(pid, start_ns, &ppid, comm);
 }
+
+bool procfs_maps_line(const char *line, struct procfs_map *m)
+{
+	unsigned long long start, end, off, ino;
+	unsigned int major, minor;
+	char perms[5];
+	const char *p;
+	size_t len;
+	int pos = 0;
+
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu%n", &start, &end, perms, &off, &major,
+		   &minor, &ino, &pos) != 7 || strlen(perms) != 4 || end < start)
+		return false;
+	m->start = start;
+	m->end = end;
+	m->offset = off;
+	/* fs/proc/task_mmu.c prints MAJOR(dev), MINOR(dev) of the kernel's dev_t */
+	m->dev = (uint64_t)major << 20 | minor;
+	m->ino = ino;
+	m->read = perms[0] == 'r';
+	m->write = perms[1] == 'w';
+	m->exec = perms[2] == 'x';
+	m->shared = perms[3] == 's';
+	for (p = line + pos; *p == ' ' || *p == '\t'; p++)
+		;
+	len = strcspn(p, "\n");
+	if (len >= sizeof(m->path))
+		len = sizeof(m->path) - 1;
+	memcpy(m->path, p, len);
+	m->path[len] = '\0';
+	m->deleted = len >= 10 && !strcmp(m->path + len - 10, " (deleted)");
+	if (m->deleted)
+		m->path[len - 10] = '\0';
+	return true;
+}

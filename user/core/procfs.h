@@ -32,6 +32,26 @@ bool procfs_cgroup(uint32_t pid, char *buf, size_t len);
  * process (start_ns as in procfs_lookup()).  A path too long for buf fails.
  */
 bool procfs_exe(uint32_t pid, uint64_t start_ns, char *buf, size_t len);
+/*
+ * One line of /proc/PID/maps:
+ *   "7f00-7f10 rw-s 00001000 fd:01 1234   /var/lib/x/data (deleted)"
+ * dev is the device as the kernel encodes it in s_dev (major << 20 |
+ * minor; maps prints both in hex).  path is everything after the inode's
+ * column, leading blanks skipped (it may hold spaces), with a trailing
+ * " (deleted)" removed and said in deleted; "" for an anonymous mapping.
+ * A line longer than the caller read (no newline) still parses; its path
+ * is cut.
+ */
+struct procfs_map {
+	uint64_t start, end, offset;
+	uint64_t dev, ino;
+	bool read, write, exec, shared;
+	bool deleted;
+	char path[4096];
+};
+/* Parse one line (with or without its newline) into m; false if it is not a maps line. */
+bool procfs_maps_line(const char *line, struct procfs_map *m);
+
 /* The inode number of this process's pid namespace, 0 if unknown. */
 uint64_t procfs_self_pidns(void);
 /* The initial pid namespace's inode number (PROC_PID_INIT_INO). */

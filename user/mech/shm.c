@@ -11,13 +11,21 @@
  * event costs O(processes attached to the segment now) (fork and exit:
  * summed over the process's segments), however long the run.
  */
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
 #include "core/ktab.h"
+#include "core/procfs.h"
 #include "kernel/features.h"
 #include "kernel/kif.h"
 #include "mech/shm.h"
@@ -27,12 +35,14 @@ _Static_assert(sizeof(struct ipc_shm_event) == 88 + SHM_NAME_DEPTH * IPC_NAME_LE
 	       "ipc_shm_event layout");
 _Static_assert((int)SHM_EV_ATTACH == (int)SHM_OBS_ATTACH &&
 	       (int)SHM_EV_DETACH == (int)SHM_OBS_DETACH && (int)SHM_EV_FORK == (int)SHM_OBS_FORK &&
-	       (int)SHM_EV_GONE == (int)SHM_OBS_GONE, "shm event types");
+	       (int)SHM_EV_GONE == (int)SHM_OBS_GONE && (int)SHM_EV_MSYNC == (int)SHM_OBS_MSYNC,
+	       "shm event types");
 
 
 struct seg {
 	uint64_t key[2];      /* dev, ino */
 	uint64_t size;
+	int mech;             /* MECH_SHM, or MECH_MMAP: a regular file */
 	int shmid;
 	int64_t sysv_key;
 	bool internal;
@@ -49,6 +59,10 @@ struct member {
 	uint32_t count;       /* live mappings */
 	uint64_t first_ts;    /* first attach: the earlier attacher is the edge's src */
 	uint64_t last_ns;     /* its latest attach or detach */
+	uint64_t len;         /* mmap: the length of its latest mapping */
+	uint64_t seed_ts;     /* found in /proc at start: its events until then are in the count */
+	uint64_t msyncs;      /* successful msyncs on the file */
+	bool writable;        /* one of its mappings was made with PROT_WRITE */
 	char comm[MODEL_COMM_LEN + 1];
 };
 
@@ -125,6 +139,13 @@ static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint
 			self = k;
 			continue;
 		}
+		/*
+		 * A file mapped read-only by both is never an edge: no pair is
+		 * kept (every process using iconv maps one cache so).
+		 */
+		if (g->mech == MECH_MMAP && !m->writable &&
+		    !((const struct member *)ktab_at(&s->members, g->att[k]))->writable)
+			continue;
 		if ((pi = pair_get(s, mi, g->att[k])) < 0)
 			return -1;
 		p = ktab_at(&s->pairs, pi);
@@ -153,6 +174,37 @@ static int member_transition(struct shm_state *s, uint32_t mi, bool attach, uint
 		g->cap_att = cap;
 	}
 	g->att[g->n_att++] = mi;
+	return 0;
+}
+
+/*
+ * Member mi maps its file writable from ts on.  If it is attached, its
+ * pairs with the read-only members attached now (not kept until now) open.
+ */
+static int member_now_writable(struct shm_state *s, uint32_t mi, uint64_t ts)
+{
+	struct member *m = ktab_at(&s->members, mi);
+	const struct seg *g = ktab_at(&s->segs, m->seg);
+
+	if (m->writable)
+		return 0;
+	m->writable = true;
+	if (g->mech != MECH_MMAP || !m->count)
+		return 0;
+	for (size_t k = 0; k < g->n_att; k++) {
+		struct pair *p;
+		long pi;
+
+		if (g->att[k] == mi ||
+		    ((const struct member *)ktab_at(&s->members, g->att[k]))->writable)
+			continue;
+		if ((pi = pair_get(s, mi, g->att[k])) < 0)
+			return -1;
+		p = ktab_at(&s->pairs, pi);
+		p->together = true;
+		p->met = true;
+		p->since = ts;
+	}
 	return 0;
 }
 
@@ -198,8 +250,17 @@ static int member_add(struct shm_state *s, uint32_t mi, int64_t delta, uint64_t 
 	return 0;
 }
 
+/* Was member mb found in /proc at or after ts (so an event at ts is in its count)? */
+static bool seeded_before(const struct member *mb, uint64_t ts)
+{
+	return mb->seed_ts && ts <= mb->seed_ts;
+}
+
+/* ATTACH, or PRESENT (a mapping found in /proc at start). */
 static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 {
+	bool present = o->type == SHM_OBS_PRESENT;
+	struct member *mb;
 	uint64_t key[2] = { o->dev, o->ino };
 	struct seg *g;
 	bool created;
@@ -210,6 +271,7 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 	g = ktab_at(&s->segs, gi);
 	/* The latest attach says what the segment is now (size, name). */
 	g->size = o->size;
+	g->mech = o->mech ? o->mech : MECH_SHM;
 	g->internal = o->internal;
 	if (o->shmid >= 0) {
 		g->shmid = o->shmid;
@@ -226,9 +288,35 @@ static int shm_attach(struct shm_state *s, const struct shm_obs *o)
 		free(g->name);
 		g->name = n;
 	}
-	if ((mi = member_get(s, gi, o->proc, o->ts_ns, o->comm)) < 0)
+	if ((mi = member_get(s, gi, o->proc, present ? o->scan_ns : o->ts_ns, o->comm)) < 0)
 		return -1;
-	return member_add(s, mi, 1, o->ts_ns);
+	mb = ktab_at(&s->members, mi);
+	/* made before /proc was read: already counted there */
+	if (!present && seeded_before(mb, o->ts_ns))
+		return 0;
+	if (o->writable && member_now_writable(s, mi, o->ts_ns))
+		return -1;
+	mb->len = o->size;
+	if (member_add(s, mi, 1, o->ts_ns))
+		return -1;
+	if (present)
+		((struct member *)ktab_at(&s->members, mi))->seed_ts = o->ts_ns;
+	return 0;
+}
+
+/* An msync of a process on a file it mapped while traced. */
+static int shm_msync(struct shm_state *s, const struct shm_obs *o)
+{
+	uint64_t key[4] = { o->dev, o->ino, o->proc.pid, o->proc.start_ns };
+	long mi = ktab_find(&s->members, key);
+	struct member *mb;
+
+	if (mi < 0)
+		return 0;
+	mb = ktab_at(&s->members, mi);
+	mb->msyncs++;
+	mb->last_ns = o->ts_ns;
+	return 0;
 }
 
 static int shm_detach(struct shm_state *s, const struct shm_obs *o)
@@ -236,8 +324,8 @@ static int shm_detach(struct shm_state *s, const struct shm_obs *o)
 	uint64_t key[4] = { o->dev, o->ino, o->proc.pid, o->proc.start_ns };
 	long mi = ktab_find(&s->members, key);
 
-	/* A mapping made before tracing began: its attach period is unknown. */
-	if (mi < 0)
+	/* A mapping made before tracing began and not found in /proc: unknown. */
+	if (mi < 0 || seeded_before(ktab_at(&s->members, mi), o->ts_ns))
 		return 0;
 	return member_add(s, mi, -1, o->ts_ns);
 }
@@ -257,14 +345,26 @@ static int shm_fork(struct shm_state *s, const struct shm_obs *o)
 	for (uint32_t k = proc_first(s, o->proc); k; ) {
 		const struct member *m = ktab_at(&s->members, k - 1);
 		uint32_t count = m->count, seg = m->seg, next = m->pnext;
+		uint64_t len = m->len;
+		bool writable = m->writable;
 		char comm[MODEL_COMM_LEN + 1];
+		struct member *c;
 		long ci;
 
 		if (count) {
 			memcpy(comm, m->comm, sizeof(comm));
 			/* m may move: the child's member is a new entry */
-			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0 ||
-			    member_add(s, ci, count, o->ts_ns))
+			if ((ci = member_get(s, seg, o->child, o->ts_ns, comm)) < 0)
+				return -1;
+			c = ktab_at(&s->members, ci);
+			if (seeded_before(c, o->ts_ns)) { /* the child's /proc/PID/maps had them */
+				k = next;
+				continue;
+			}
+			if (writable && member_now_writable(s, ci, o->ts_ns))
+				return -1;
+			c->len = len;
+			if (member_add(s, ci, count, o->ts_ns))
 				return -1;
 		}
 		k = next;
@@ -292,6 +392,7 @@ void shm_event(struct model *m, const struct shm_obs *o)
 
 	switch (o->type) {
 	case SHM_OBS_ATTACH:
+	case SHM_OBS_PRESENT:
 		err = shm_attach(s, o);
 		break;
 	case SHM_OBS_DETACH:
@@ -303,6 +404,9 @@ void shm_event(struct model *m, const struct shm_obs *o)
 	case SHM_OBS_GONE:
 		err = shm_gone(s, o);
 		break;
+	case SHM_OBS_MSYNC:
+		err = shm_msync(s, o);
+		break;
 	}
 	if (err)
 		model_count_dropped(m);
@@ -311,11 +415,16 @@ void shm_event(struct model *m, const struct shm_obs *o)
 /*
  * "shm:SHMID" for SysV; the path of a POSIX shm file; "memfd:NAME" for a
  * memfd; "shm:anon[INO]" for a shared anonymous mapping (named "dev/zero"
- * by the kernel) or any other file of no path.
+ * by the kernel) or any other file of no path; "mmap:PATH" for a regular
+ * file ("mmap:[INO]" if its path is unknown).
  */
 static void seg_name(const struct seg *g, char *buf, size_t len)
 {
-	if (g->shmid >= 0)
+	if (g->mech == MECH_MMAP && g->name && g->name[0])
+		snprintf(buf, len, "mmap:%s", g->name);
+	else if (g->mech == MECH_MMAP)
+		snprintf(buf, len, "mmap:[%" PRIu64 "]", g->key[1]);
+	else if (g->shmid >= 0)
 		snprintf(buf, len, "shm:%d", g->shmid);
 	else if (g->internal && g->name && !strncmp(g->name, "memfd:", 6))
 		snprintf(buf, len, "%s", g->name);
@@ -325,21 +434,35 @@ static void seg_name(const struct seg *g, char *buf, size_t len)
 		snprintf(buf, len, "%s", g->name);
 }
 
-/* The edge of pairs[i]: the first to attach is the source, a fork's child after its parent. */
+/*
+ * The edge of pairs[i]: the first to attach is the source, a fork's child
+ * after its parent.  A file mapped read-only by both is not shared memory
+ * (a library, a font cache): no edge.  An mmap edge's size is the longer of
+ * the two ends' latest mappings.
+ */
 static int add_pair_edge(const struct shm_state *s, size_t i, uint64_t now, struct edge_sink *out)
 {
 	const struct pair *p = ktab_at(&s->pairs, i);
 	const struct member *a = ktab_at(&s->members, p->key[0]);
 	const struct member *b = ktab_at(&s->members, p->key[1]);
 	const struct seg *g = ktab_at(&s->segs, a->seg);
-	struct edge e = { .mech = MECH_SHM, .exact = true };
+	struct edge e = { .mech = g->mech, .exact = true };
 	struct shm_ext x = { .size = g->size, .together_ns = p->closed_ns, .key = g->sysv_key };
 
+	if (g->mech == MECH_MMAP && !a->writable && !b->writable)
+		return 0;
 	if (b->first_ts < a->first_ts || (b->first_ts == a->first_ts && b->key[2] < a->key[2])) {
 		const struct member *t = a;
 
 		a = b;
 		b = t;
+	}
+	if (g->mech == MECH_MMAP) {
+		x.size = a->len > b->len ? a->len : b->len;
+		x.writable[0] = a->writable;
+		x.writable[1] = b->writable;
+		x.msyncs[0] = a->msyncs;
+		x.msyncs[1] = b->msyncs;
 	}
 	e.key_a = g->key[0];
 	e.key_b = g->key[1];
@@ -552,6 +675,8 @@ static int on_shm_event(void *ctx, void *data, size_t size)
 	o.dev = e->dev;
 	o.ino = e->ino;
 	o.size = e->size;
+	o.mech = e->kind == SHM_KIND_MMAP ? MECH_MMAP : MECH_SHM;
+	o.writable = e->writable;
 	o.shmid = -1;
 	o.key = -1;
 	copy_str(o.comm, e->comm, IPC_COMM_LEN);
@@ -582,6 +707,229 @@ static bool shm_loadable(const struct bpf_program *prog, char *why, size_t len)
 	return false;
 }
 
+/* ---- mappings that predate ipctrace ---- */
+
+#define SHM_TMPFS_MAGIC 0x01021994
+#define SHM_HUGETLBFS_MAGIC 0x958458f6
+
+void shm_path_like_bpf(const char *path, char *out, size_t len)
+{
+	const char *comp[SHM_NAME_DEPTH];
+	size_t n = 0, clen[SHM_NAME_DEPTH], w = 0;
+	bool more = false;
+
+	for (const char *p = path; *p; ) {
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		l = strcspn(p, "/");
+		if (n == SHM_NAME_DEPTH) { /* keep the last ones */
+			memmove(comp, comp + 1, (n - 1) * sizeof(*comp));
+			memmove(clen, clen + 1, (n - 1) * sizeof(*clen));
+			n--;
+			more = true;
+		}
+		comp[n] = p;
+		clen[n++] = l < IPC_NAME_LEN - 1 ? l : IPC_NAME_LEN - 1;
+		p += l;
+	}
+	if (len)
+		out[0] = '\0';
+	if (more)
+		w += snprintf(out + w, w < len ? len - w : 0, "...");
+	for (size_t i = 0; i < n; i++)
+		w += snprintf(out + w, w < len ? len - w : 0, "/%.*s", (int)clen[i], comp[i]);
+}
+
+/* A shared file mapping in /proc/PID/maps; vend: the end of its first piece. */
+struct found {
+	struct procfs_map m;
+	uint64_t vend;
+};
+
+/*
+ * The shared mappings of files in /proc/PID/maps, into *out (free() it);
+ * their count.  One mapping split into pieces (by mprotect, a partial
+ * munmap) is several lines of consecutive addresses and file offsets: one.
+ */
+static size_t maps_shared(uint32_t pid, struct found **out)
+{
+	char path[64], line[4200];
+	struct found *v = NULL, *grown;
+	struct procfs_map *m = malloc(sizeof(*m));
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	if (!m || !(f = fopen(path, "re"))) {
+		free(m);
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct found *last = n ? &v[n - 1] : NULL;
+
+		if (!procfs_maps_line(line, m) || !m->shared || m->path[0] != '/')
+			continue;
+		if (last && last->m.dev == m->dev && last->m.ino == m->ino && last->m.end == m->start &&
+		    m->offset == last->m.offset + (last->m.end - last->m.start)) {
+			last->m.end = m->end;
+			last->m.write |= m->write;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			if (!(grown = realloc(v, cap * sizeof(*v))))
+				break;
+			v = grown;
+		}
+		v[n].m = *m;
+		v[n++].vend = m->end;
+	}
+	fclose(f);
+	free(m);
+	*out = v;
+	return n;
+}
+
+/*
+ * What the BPF side would have reported attaching fm, into o; false if it
+ * is neither kind (a device, a POSIX semaphore) or its kind is not
+ * selected.  The file is looked at through /proc/PID/map_files (root): its
+ * filesystem says the kind, as in bpf/shm.bpf.c.
+ */
+static bool found_obs(uint32_t pid, const struct found *fm, uint32_t mask, struct shm_obs *o)
+{
+	const char *path = fm->m.path, *base = strrchr(path, '/') + 1;
+	char link[96];
+	struct statfs sfs;
+	struct stat st;
+	unsigned int key;
+
+	snprintf(link, sizeof(link), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, fm->m.start,
+		 fm->vend);
+	if (statfs(link, &sfs) || stat(link, &st))
+		return false;
+	o->dev = fm->m.dev;
+	o->ino = fm->m.ino;
+	o->writable = fm->m.write;
+	if ((unsigned long)sfs.f_type == SHM_TMPFS_MAGIC ||
+	    (unsigned long)sfs.f_type == SHM_HUGETLBFS_MAGIC) {
+		if (!(mask & (1u << MECH_SHM)) || !strncmp(base, "sem.", 4))
+			return false;
+		o->mech = MECH_SHM;
+		o->size = st.st_size;
+		/* the kernel's own shm mount: names, not paths */
+		o->internal = fm->m.deleted && (!strncmp(path, "/SYSV", 5) ||
+						!strncmp(path, "/memfd:", 7) ||
+						!strcmp(path, "/dev/zero"));
+		if (!o->internal) {
+			shm_path_like_bpf(path, o->name, sizeof(o->name));
+			return true;
+		}
+		snprintf(o->name, sizeof(o->name), "%.*s", IPC_NAME_LEN - 1, path + 1);
+		/* ipc/shm.c: the segment's inode number is its id, its name SYSV<key> */
+		if (sscanf(o->name, "SYSV%8x", &key) == 1) {
+			o->shmid = (int)o->ino;
+			o->key = key;
+		}
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || !(mask & (1u << MECH_MMAP)))
+		return false;
+	o->mech = MECH_MMAP;
+	/* the length asked for is gone: the mapping's, in whole pages */
+	o->size = fm->m.end - fm->m.start;
+	shm_path_like_bpf(path, o->name, sizeof(o->name));
+	return true;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Who pid (as /proc numbers it) is, for BPF: its global tgid and start_ns,
+ * asked by opening a pidfd to it (bpf/shm.bpf.c), which also has its
+ * munmaps, fork, exec and exit followed from now on.  false if it is gone.
+ */
+static bool ident(int map_fd, uint32_t pid, struct proc_ref *p)
+{
+	struct shm_ident ans = { 0 };
+	uint32_t zero = 0;
+	int fd;
+
+	if (bpf_map_update_elem(map_fd, &zero, &ans, BPF_ANY))
+		return false;
+	fd = syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (bpf_map_lookup_elem(map_fd, &zero, &ans) || !ans.tgid)
+		return false;
+	p->pid = ans.tgid;
+	p->start_ns = ans.start_ns;
+	return true;
+}
+
+/*
+ * Every process's shared mappings of segments and files, from /proc, as
+ * attached since the scan began.  A process's maps are read twice: to see
+ * whether it has any, then, once BPF follows it, for what counts.
+ */
+static void shm_predate(struct collector *c, struct kif *k, struct model *m, uint32_t mask)
+{
+	int map_fd = kif_map_fd(k, "shm_ident");
+	uint64_t scan_ns = mono_ns();
+	struct dirent *de;
+	DIR *d;
+
+	if (!(mask & (1u << MECH_SHM | 1u << MECH_MMAP)) || map_fd < 0 || !(d = opendir("/proc")))
+		return;
+	while ((de = readdir(d))) {
+		struct shm_obs o;
+		struct proc_ref p;
+		struct found *v;
+		char *end, comm[MODEL_COMM_LEN + 1] = "";
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+		uint32_t ppid;
+		uint64_t seed;
+		size_t n;
+
+		if (*end || !pid || pid == (unsigned long)getpid())
+			continue;
+		n = maps_shared(pid, &v);
+		free(v);
+		if (!n || !ident(map_fd, pid, &p))
+			continue;
+		seed = mono_ns();
+		n = maps_shared(pid, &v);
+		if (!procfs_lookup(pid, p.start_ns, &ppid, comm))
+			n = 0; /* gone, and the pid taken again */
+		for (size_t i = 0; i < n; i++) {
+			memset(&o, 0, sizeof(o));
+			o.type = SHM_OBS_PRESENT;
+			o.proc = p;
+			o.ts_ns = seed;
+			o.scan_ns = scan_ns;
+			o.shmid = -1;
+			o.key = -1;
+			copy_str(o.comm, comm, MODEL_COMM_LEN);
+			if (found_obs(pid, &v[i], mask, &o))
+				shm_event(m, &o);
+		}
+		free(v);
+	}
+	closedir(d);
+}
+
 /* ---- output ---- */
 
 /* Attached together, not messages: the segment's size and the time shared. */
@@ -594,6 +942,10 @@ static void shm_json(const struct edge *e, const void *ext, FILE *f)
 	fprintf(f, ",\"size\":%" PRIu64 ",\"together_ns\":%" PRIu64, x->size, x->together_ns);
 	if (x->key >= 0)
 		fprintf(f, ",\"key\":\"0x%08" PRIx64 "\"", (uint64_t)x->key);
+	if (e->mech == MECH_MMAP)
+		fprintf(f, ",\"writable\":{\"src\":%s,\"dst\":%s},\"msyncs\":{\"src\":%" PRIu64
+			",\"dst\":%" PRIu64 "}", x->writable[0] ? "true" : "false",
+			x->writable[1] ? "true" : "false", x->msyncs[0], x->msyncs[1]);
 }
 
 /* Nothing moves through calls: what is shared is the segment. */
@@ -623,6 +975,8 @@ static const char *shm_dot_attrs(const struct edge *e)
 static const struct mech_kind shm_kinds[] = {
 	{ .id = MECH_SHM, .name = "shm", .label = "shm", .opt = "shm",
 	  .progs = "shm_" },
+	{ .id = MECH_MMAP, .name = "mmap", .label = "mmap", .opt = "mmap",
+	  .progs = "shm_" },
 	{ 0 },
 };
 
@@ -632,6 +986,7 @@ const struct mech_ops mech_shm = {
 	.prefixes = "shm_",
 	.prog_loadable = shm_loadable,
 	.collect_init = shm_collect_init,
+	.predate = shm_predate,
 	.state_new = shm_state_new,
 	.state_free = shm_state_free,
 	.edges = shm_edges,
