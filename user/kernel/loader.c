@@ -642,7 +642,7 @@ void loader_stop(struct loader *ld)
 
 int loader_check_report(FILE *out)
 {
-	struct loader_cfg cfg = { .mech_mask = mech_all_mask(), .self_tgid = getpid() };
+	struct loader_cfg cfg = { .mech_mask = mech_every_mask(), .self_tgid = getpid() };
 	const struct mech_ops *ops;
 	struct bpf_program *prog;
 	struct ipctrace_bpf *skel;
