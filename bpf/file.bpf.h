@@ -43,9 +43,10 @@
 #define SECURITYFS_MAGIC 0x73636673
 #define BPF_FS_MAGIC 0xcafe4a11
 
+/* Sized by the loader (user/mech/file.c): large with -m file, a page without. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
+	__uint(max_entries, 4096);
 } file_events SEC(".maps") __weak;
 
 /*
