@@ -19,6 +19,12 @@
 # are what the workload measures around its exchange loop, so ipctrace's
 # start-up is not counted.
 #
+# The "file" group: what -m file costs a process that reads and writes a
+# regular file (examples/bin/file_loop: -n 64-byte pwrite+pread pairs, and
+# write+read pairs), untraced, traced without -m file (its regular-file
+# calls cost only the fd check of the read and write hooks), and traced
+# with -m all,file (a record per call on the file_events ring).
+#
 # Then an untraced process: a getppid() loop (examples/bin/syscall_loop)
 # alone, with a system-wide ipctrace running, and with a system-wide
 # `ipctrace --bench-noop` (its floor), i.e. what tracing costs a process
@@ -33,7 +39,7 @@
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
 # CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
-# default "start pipe sock futex loop"), BASE (a git revision to compare
+# default "start pipe sock futex file loop"), BASE (a git revision to compare
 # with: `make bench BASE=v1.2` or `BASE=HEAD~3`; built once in .output/base).
 #
 # .output/base/REV is a copy of REV's tree (git archive), built with its
@@ -46,7 +52,7 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
-CASES=${CASES:-start pipe sock futex loop}
+CASES=${CASES:-start pipe sock futex file loop}
 # BASE=REV (a git revision): its ipctrace runs too, alternated with the
 # others in every round, and each row gets a "vs base" line: traced/base is
 # the change of this tree's cost against REV's, measured in one run.
@@ -60,7 +66,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bin/futex_raw \
-	examples/bin/syscall_loop; do
+	examples/bin/syscall_loop examples/bin/file_loop; do
 	if [ ! -x "$f" ]; then
 		echo "bench/run.sh: $f is not built: run 'make all' first" >&2
 		exit 1
@@ -111,6 +117,7 @@ run() {
 	untraced) "$@" ;;
 	traced) ./ipctrace -f json -o /dev/null -- "$@" ;;
 	floor) ./ipctrace --bench-noop -f json -o /dev/null -- "$@" ;;
+	file) ./ipctrace -m all,file -f json -o /dev/null -- "$@" ;;
 	base) "$base_bin" -f json -o /dev/null -- "$@" ;;
 	esac >/dev/null 2>"$err" || {
 		echo "bench/run.sh: the $variant run of '$*' failed:" >&2
@@ -270,6 +277,44 @@ wanted futex && for pin in unpinned pinned; do
 	fi
 	measure "futex $pin" "$target" "${args[@]}"
 done
+
+# -m file on a file read/write loop: untraced, traced, traced with -m file.
+measure_file() {
+	local name=$1 results=$tmp/results r k v order=(untraced traced file)
+	shift
+	: >"$results"
+	for ((r = 0; r < ROUNDS_N; r++)); do
+		declare -A ns=()
+		for ((k = 0; k < 3; k++)); do
+			v=${order[(r + k) % 3]}
+			ns[$v]=$(run "$v" "$@")
+		done
+		echo "${ns[untraced]} ${ns[traced]} ${ns[file]}" >>"$results"
+		progress "  $name: round $((r + 1))/$ROUNDS_N"
+		unset ns
+	done
+	progress ""
+	printf '%-18s %9s %9s %9s %11s %11s %11s\n' "$name" "$(col_ms 1 "$results")" \
+		"$(col_ms 2 "$results")" "$(col_ms 3 "$results")" \
+		"$(printf '%.3f' "$(median_ratio 2 1 "$results")")" \
+		"$(printf '%.3f' "$(median_ratio 3 1 "$results")")" \
+		"$(printf '%.3f' "$(median_ratio 3 2 "$results")")"
+	printf '%-18s %9s %9s %9s %11s %11s %11s\n' "" \
+		"$(col_per 1 "$results" "$((2 * ROUNDS))" 1 ns)" \
+		"$(col_per 2 "$results" "$((2 * ROUNDS))" 1 ns)" \
+		"$(col_per 3 "$results" "$((2 * ROUNDS))" 1 ns)" \
+		"$(spread_ratio 2 1 "$results")" "$(spread_ratio 3 1 "$results")" \
+		"$(spread_ratio 3 2 "$results")"
+}
+
+if wanted file; then
+	echo
+	echo "-m file: $ROUNDS write+read pairs of 64 B on a regular file per run (ms, ns per call)"
+	printf '%-18s %9s %9s %9s %11s %11s %11s\n' "case" "untraced" "traced" "-m file" \
+		"traced/untr" "file/untr" "file/traced"
+	measure_file "pwrite+pread" examples/bin/file_loop -c p -n "$ROUNDS"
+	measure_file "write+read" examples/bin/file_loop -c rw -n "$ROUNDS"
+fi
 
 # Start-up and exit: `ipctrace -- true` wall time, as a user sees it (the
 # detach in the background, the default) and with the detach waited for.

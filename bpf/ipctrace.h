@@ -55,16 +55,19 @@ enum ipc_stat {
 	STAT_SEM_OPS_CUT,      /* a semop with more operations than sem.bpf.c reads */
 	STAT_VMA_BUSY,         /* a sem or futex op not counted: its memory map was locked */
 	STAT_WAKES_FULL,       /* a wake-up through a pipe, socket or queue not counted: map full */
+	STAT_FILE_EV_LOST,     /* -m file: a range record not sent, file_events ring buffer full */
+	STAT_FILE_INODES_FULL, /* -m file: a file a traced process wrote not tracked, map full */
 	STAT_MAX,
 };
 
 /* Each statistic's name in reports ("lost" by cause). */
 #define STAT_NAMES { "endpoints_full", "signals_full", "stash_full", "proc_events_lost", \
 		     "traced_full", "objnames_full", "shm_events_lost", "semop_ops_cut", \
-		     "vma_busy", "wakes_full" }
+		     "vma_busy", "wakes_full", "file_events_lost", "file_inodes_full" }
 
 /* The statistics that count dropped ring buffer records; the rest are full maps. */
-#define STAT_EVENT_LOSS ((1u << STAT_PROC_EV_LOST) | (1u << STAT_SHM_EV_LOST))
+#define STAT_EVENT_LOSS ((1u << STAT_PROC_EV_LOST) | (1u << STAT_SHM_EV_LOST) | \
+			 (1u << STAT_FILE_EV_LOST))
 
 /*
  * One endpoint: a process's use of one object in one direction.  obj_a and
@@ -304,6 +307,37 @@ struct ipc_shm_event {
 struct shm_ident {
 	__u64 tgid;
 	__u64 start_ns;
+};
+
+/*
+ * File hand-off (-m file, bpf/file.bpf.h): the byte ranges of regular files
+ * that processes wrote and read, sent on the "file_events" ring buffer.
+ * Userspace keeps, per file, which process wrote each byte last, and turns
+ * a read of bytes another traced process wrote into an edge.  A file is
+ * (dev, ino) with dev the kernel's s_dev; gen is its i_generation, which
+ * changes when a filesystem reuses the inode number for a new file.
+ */
+enum file_ev_type {
+	FILE_EV_WRITE = 1, /* [off, off + len) now holds what tgid wrote (untraced: nobody known) */
+	FILE_EV_READ = 2,  /* tgid read [off, off + len) */
+	FILE_EV_TRUNC = 3, /* ftruncate or open(O_TRUNC): the file is now size bytes long */
+};
+
+struct ipc_file_event {
+	__u8 type;         /* enum file_ev_type */
+	__u8 traced;       /* 0: a write or truncation by a process outside the traced set */
+	__u16 pad;
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 ts;          /* bpf_ktime_get_ns() */
+	__u64 dev;
+	__u64 ino;
+	__u64 off;
+	__u64 len;
+	__u64 size;        /* i_size after the call (read after the record was reserved) */
+	__u32 gen;
+	__u32 pad2;
+	char comm[IPC_COMM_LEN];
 };
 
 /*

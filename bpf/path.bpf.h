@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A file's path into its objnames entry (FIFOs, the files futex words live
- * in): leaf first, crossing mount points up to the root of the mount tree.
+ * in, the files of -m file): leaf first, crossing mount points up to the
+ * root of the mount tree.
  */
 #ifndef IPCTRACE_PATH_BPF_H
 #define IPCTRACE_PATH_BPF_H
@@ -15,6 +16,7 @@
  */
 static const struct obj_name path_empty_fifo = { .truncated = 1, .mech = MECH_FIFO };
 static const struct obj_name path_empty_futex = { .truncated = 1, .mech = MECH_FUTEX };
+static const struct obj_name path_empty_file = { .truncated = 1, .mech = MECH_FILE };
 
 /* The walk up a path, one bpf_loop() step per dentry. */
 struct path_walk {
@@ -77,7 +79,8 @@ static __always_inline void path_record_name(struct file *file, const struct obj
 		return;
 	/* the entry has its mech from the start: the collector may read it at once */
 	if (bpf_map_update_elem(&objnames, ok,
-				mech == MECH_FIFO ? &path_empty_fifo : &path_empty_futex,
+				mech == MECH_FIFO ? &path_empty_fifo :
+				mech == MECH_FUTEX ? &path_empty_futex : &path_empty_file,
 				BPF_NOEXIST)) {
 		if (!bpf_map_lookup_elem(&objnames, ok))
 			stat_inc(STAT_OBJ_FULL);

@@ -12,6 +12,7 @@
 /* struct pipe_stash and its maps are in stash.bpf.h, shared with sock.bpf.c */
 #include "stash.bpf.h"
 #include "path.bpf.h"
+#include "file.bpf.h"
 
 /* A FIFO's path: recorded once, at the first operation ipctrace sees on it. */
 static __always_inline void fifo_record_name(struct file *file, const struct obj_key *ok)
@@ -95,10 +96,11 @@ static __always_inline void unix_facts(struct file *file, __u64 ino, struct pipe
 
 /*
  * Is this fd a pipe or FIFO we want?  Fills the object key, returns the mech.
- * A socket, when a socket mechanism is wanted, sets st->sock (and its unix facts) instead.
+ * A socket, when a socket mechanism is wanted, sets st->sock (and its unix facts) instead;
+ * a regular file, when -m file is, goes into *freg (file.bpf.h).
  */
 static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
-					  struct pipe_stash *st)
+					  struct pipe_stash *st, __u64 *freg)
 {
 	struct inode_facts in;
 	__u64 magic;
@@ -123,6 +125,12 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
 			unix_facts(file, in.ino, st);
 		return 0;
 	}
+	/* without -m file the verifier drops this test: mech_mask is a constant */
+	if (mech_wanted(MECH_FILE) && (in.mode & S_IFMT) == S_IFREG) {
+		*freg = (__u64)file;
+		st->file = 1;
+		return 0;
+	}
 	if ((in.mode & S_IFMT) != S_IFIFO)
 		return 0;
 	if (fast_task) {
@@ -141,13 +149,45 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
 	return mech;
 }
 
+/* -m file: anything for file.bpf.h in st?  (Always false without -m file.) */
+static __always_inline bool file_any(const struct pipe_stash *st)
+{
+	return mech_wanted(MECH_FILE) && st->file;
+}
+
+/*
+ * -m file, a process outside the traced set: only its write to a file a
+ * traced process wrote matters (it replaces those bytes); keep that alone.
+ */
+static __always_inline bool file_keep_untraced(struct pipe_stash *st)
+{
+	if (!mech_wanted(MECH_FILE) || !filter_traced || !st->file_out ||
+	    !file_known((struct file *)st->file_out))
+		return false;
+	st->mech_in = st->mech_out = st->sock = 0;
+	st->sk = 0;
+	st->file_in = 0;
+	st->file_untraced = 1;
+	return true;
+}
+
+/* -m file: the offsets of splice and sendfile, read before the call moves them. */
+static __always_inline void file_offsets(struct pipe_stash *st, __u64 offp_in, __u64 offp_out)
+{
+	if (!mech_wanted(MECH_FILE))
+		return;
+	st->off_in = st->file_in ? file_off_arg(offp_in) : 0;
+	st->off_out = st->file_out ? file_off_arg(offp_out) : 0;
+}
+
 /*
  * The fast path (fast_task): the fds are resolved first, with plain loads,
  * so that a thread's reads and writes of anything but a pipe, FIFO or
  * socket cost no map access at all.  The traced-set lookup of `-- COMMAND`
  * mode is then done once per thread and remembered in its stash.
  */
-static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
+static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
+					   __u64 offp_in, __u64 offp_out)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *t = bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct));
@@ -161,31 +201,34 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 		/* vmsplice: fd_in, whose direction is its open mode */
 		file = fast_fd_file(t, fd_in);
 		if (file && (file->f_mode & FMODE_WRITE))
-			st.mech_out = pipe_resolve(file, &st.out, &st);
+			st.mech_out = pipe_resolve(file, &st.out, &st, &st.file_out);
 		else
-			st.mech_in = pipe_resolve(file, &st.in, &st);
+			st.mech_in = pipe_resolve(file, &st.in, &st, &st.file_in);
 	} else {
 		if (fd_in >= 0) {
-			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st);
+			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st, &st.file_in);
 			/* reading a socket can make room for its peer's blocked sender */
 			st.sock_rx = st.sock;
 		}
 		if (fd_out >= 0)
-			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st);
+			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st,
+						   &st.file_out);
 	}
-	if (!st.mech_in && !st.mech_out && !st.sock)
+	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
 	slot = bpf_task_storage_get(&pipe_tstash, task, 0, 0);
 	/* not known to be traced (yet): ask; the yes is kept in the slot below */
-	if (filter_traced && !(slot && slot->wanted) && !bpf_map_lookup_elem(&traced, &tgid))
+	if (filter_traced && !(slot && slot->wanted) && !bpf_map_lookup_elem(&traced, &tgid) &&
+	    !file_keep_untraced(&st))
 		return 0;
+	file_offsets(&st, offp_in, offp_out);
 	if (!slot)
 		slot = bpf_task_storage_get(&pipe_tstash, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!slot) {
 		stat_inc(STAT_STASH_FULL);
 		return 0;
 	}
-	st.wanted = 1;
+	st.wanted = !st.file_untraced;
 	st.fd = st.sock_rx ? fd_in : fd_out;
 	st.nvcsw = t->nvcsw;
 	st.start_ns = t->group_leader->start_boottime;
@@ -197,16 +240,17 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode)
 
 /* The fallback: a hash-map stash and probe reads.  in is read from, out written to. */
 static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct file *out,
-					   int fd_in, int fd_out)
+					   int fd_in, int fd_out, __u64 offp_in, __u64 offp_out)
 {
 	struct pipe_stash st = {};
 
-	st.mech_in = pipe_resolve(in, &st.in, &st);
+	st.mech_in = pipe_resolve(in, &st.in, &st, &st.file_in);
 	st.sock_rx = st.sock;
-	st.mech_out = pipe_resolve(out, &st.out, &st);
+	st.mech_out = pipe_resolve(out, &st.out, &st, &st.file_out);
 	st.fd = st.sock_rx ? fd_in : fd_out;
-	if (!st.mech_in && !st.mech_out && !st.sock)
+	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
+	file_offsets(&st, offp_in, offp_out);
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
 	st.start_ns = current_start_ns();
@@ -215,19 +259,52 @@ static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct fil
 	return 0;
 }
 
-static __always_inline int pipe_enter(int fd_in, int fd_out)
+/*
+ * The fallback path for a process outside the traced set, -m file only: its
+ * write to a file a traced process wrote.
+ */
+static __always_inline int pipe_enter_slow_untraced(__u64 id, int fd_out, __u64 offp_out)
+{
+	struct pipe_stash st = {};
+	struct file *out;
+
+	if (!mech_wanted(MECH_FILE) || !filter_traced || (id >> 32) == self_tgid || fd_out < 0)
+		return 0;
+	out = current_fd_file(fd_out);
+	if (!file_regular(out))
+		return 0;
+	st.file_out = (__u64)out;
+	st.file = 1;
+	if (!file_keep_untraced(&st))
+		return 0;
+	file_offsets(&st, 0, offp_out);
+	st.ts = bpf_ktime_get_ns();
+	st.start_ns = current_start_ns();
+	if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
+		stat_inc(STAT_STASH_FULL);
+	return 0;
+}
+
+/* offp_in, offp_out: user pointers to the calls' offsets (splice, sendfile), or 0. */
+static __always_inline int pipe_enter_off(int fd_in, int fd_out, __u64 offp_in, __u64 offp_out)
 {
 	__u64 id;
 
 	if (bench_noop)
 		return 0;
 	if (fast_task)
-		return pipe_enter_fast(fd_in, fd_out, false);
+		return pipe_enter_fast(fd_in, fd_out, false, offp_in, offp_out);
 	id = bpf_get_current_pid_tgid();
 	if (!tgid_wanted(id >> 32))
-		return 0;
+		return pipe_enter_slow_untraced(id, fd_out, offp_out);
 	return pipe_enter_slow(id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
-			       fd_out >= 0 ? current_fd_file(fd_out) : NULL, fd_in, fd_out);
+			       fd_out >= 0 ? current_fd_file(fd_out) : NULL, fd_in, fd_out,
+			       offp_in, offp_out);
+}
+
+static __always_inline int pipe_enter(int fd_in, int fd_out)
+{
+	return pipe_enter_off(fd_in, fd_out, 0, 0);
 }
 
 /*
@@ -271,6 +348,16 @@ static __always_inline int pipe_exit(long ret)
 	}
 	if (!st || !st->ts)
 		return 0;
+	if (file_any(st)) {
+		__u32 tgid = fast_task ? task->tgid : id >> 32;
+
+		if (st->file_in)
+			file_emit(FILE_EV_READ, (struct file *)st->file_in, st->off_in, ret, true,
+				  tgid, st->start_ns);
+		if (st->file_out)
+			file_emit(FILE_EV_WRITE, (struct file *)st->file_out, st->off_out, ret,
+				  !st->file_untraced, tgid, st->start_ns);
+	}
 	/* a socket's bytes were counted by sock.bpf.c: nothing to do here */
 	if (ret > 0 && (st->mech_in || st->mech_out)) {
 		dt = bpf_ktime_get_ns() - st->ts;
@@ -331,7 +418,7 @@ int pipe_enter_splice(struct trace_event_raw_sys_enter *ctx)
 {
 	int fd_in = ctx->args[0], fd_out = ctx->args[2];
 
-	return pipe_enter(fd_in, fd_out);
+	return pipe_enter_off(fd_in, fd_out, ctx->args[1], ctx->args[3]);
 }
 
 /* tee(fd_in, fd_out, len, flags): fd_in's data is copied, counted as read. */
@@ -353,7 +440,7 @@ int pipe_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 {
 	int fd_out = ctx->args[0], fd_in = ctx->args[1];
 
-	return pipe_enter(fd_in, fd_out);
+	return pipe_enter_off(fd_in, fd_out, ctx->args[2], 0);
 }
 
 /*
@@ -370,7 +457,7 @@ int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 	if (bench_noop)
 		return 0;
 	if (fast_task)
-		return pipe_enter_fast(fd, -1, true);
+		return pipe_enter_fast(fd, -1, true, 0, 0);
 	id = bpf_get_current_pid_tgid();
 	if (!tgid_wanted(id >> 32))
 		return 0;
@@ -378,8 +465,8 @@ int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 	if (!file)
 		return 0;
 	if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE)
-		return pipe_enter_slow(id, NULL, file, -1, fd);
-	return pipe_enter_slow(id, file, NULL, fd, -1);
+		return pipe_enter_slow(id, NULL, file, -1, fd, 0, 0);
+	return pipe_enter_slow(id, file, NULL, fd, -1, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")

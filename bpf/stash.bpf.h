@@ -73,7 +73,21 @@ struct pipe_stash {
 	__u8 sock_rx;       /* a socket call that receives: it can make room for a sender */
 	__u8 woke;          /* a wake-up of this call was counted (recvmmsg: once) */
 	__u8 wake_tcp;      /* wake_sk is a TCP sock not yet checked against this call's */
-	__u8 pad2;
+	/*
+	 * -m file (file.bpf.h): a write by a process outside the traced set to
+	 * a file a traced one wrote; only file_out is set then.
+	 */
+	__u8 file_untraced;
+	/*
+	 * file_in or file_out is set: tested instead of them, which the
+	 * verifier still types as pointers on the fast path (no | on those).
+	 */
+	__u8 file;
+	/* -m file: the regular files read from and written to (struct file *), 0: none */
+	__u64 file_in;
+	__u64 file_out;
+	__u64 off_in;       /* their offset arguments (splice, sendfile), or FILE_OFF_CUR */
+	__u64 off_out;
 };
 
 /*

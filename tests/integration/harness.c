@@ -628,6 +628,12 @@ void harness_traced_free(struct traced *tr)
 
 struct traced *harness_trace_example(const char *example, const char *const args[])
 {
+	return harness_trace_example_opts(example, NULL, args);
+}
+
+struct traced *harness_trace_example_opts(const char *example, const char *const opts[],
+					  const char *const args[])
+{
 	struct traced *tr = calloc(1, sizeof(*tr));
 	char *argv[64], expath[256], *problems = NULL, *cmd = NULL;
 	size_t argc = 0, plen = 0, clen = 0;
@@ -652,6 +658,10 @@ struct traced *harness_trace_example(const char *example, const char *const args
 	argv[argc++] = "json";
 	argv[argc++] = "-o";
 	argv[argc++] = tr->out_path;
+	for (size_t i = 0; opts && opts[i]; i++) {
+		cr_assert(argc < sizeof(argv) / sizeof(argv[0]) - 8, "too many options");
+		argv[argc++] = (char *)opts[i];
+	}
 	argv[argc++] = "--";
 	argv[argc++] = expath;
 	for (size_t i = 0; args && args[i]; i++) {

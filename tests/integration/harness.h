@@ -85,6 +85,9 @@ struct traced {
  * the test.  On success returns the run for further checks.
  */
 struct traced *harness_trace_example(const char *example, const char *const args[]);
+/* The same with ipctrace options (NULL-terminated, may be NULL) before the "--". */
+struct traced *harness_trace_example_opts(const char *example, const char *const opts[],
+					  const char *const args[]);
 
 /* The final edge matching truth line t, or NULL. */
 const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t);

@@ -41,6 +41,11 @@ struct mech_kind {
 	const char *progs;     /* prefixes of the BPF programs it needs, space-separated */
 	bool no_bytes;         /* moves no bytes (signals): the table shows "-" */
 	/*
+	 * Only when -m names it: not in the default set, nor in "all" (file:
+	 * it touches every regular-file read and write; -m all,file adds it).
+	 */
+	bool opt_in;
+	/*
 	 * Its wake-ups are releases (a post, an unlock, a signal), not data:
 	 * a wait it ends is "sync", not "starvation", and its src side never
 	 * waits on dst (core/waitfor.h; docs/semantics.md, "Bottlenecks").
@@ -154,8 +159,10 @@ const char *mech_name(int id);
 int mech_parse(const char *name);
 /* Bits (1 << id) of every kind -m word `opt` selects; 0 if none. */
 uint32_t mech_opt_mask(const char *opt);
-/* Bits of every kind the table has: the default of -m. */
+/* Bits of every kind the table has but the opt-in ones: the default of -m, and "all". */
 uint32_t mech_all_mask(void);
+/* Bits of every kind, opt-in ones too (--check). */
+uint32_t mech_every_mask(void);
 /* The -m words, in table order, comma-separated, into buf. */
 void mech_opt_list(char *buf, size_t len);
 

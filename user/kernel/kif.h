@@ -8,6 +8,8 @@
 #ifndef IPCTRACE_KIF_H
 #define IPCTRACE_KIF_H
 
+#include <stdint.h>
+
 struct kif;
 struct bpf_object;
 struct bpf_link;
@@ -25,6 +27,13 @@ void kif_map_shrink(struct kif *k, const char *name);
  * asked for (--map-entries), if any.
  */
 void kif_map_resize(struct kif *k, const char *name);
+/*
+ * Before loading: a ring buffer's size in bytes (a power of 2, at least a
+ * page), e.g. a small one for a mechanism -m did not select.
+ */
+void kif_ring_size(struct kif *k, const char *name, uint32_t bytes);
+/* The -m selection (bits 1 << mechanism id), for configure(). */
+uint32_t kif_mech_mask(const struct kif *k);
 /* The BPF object, for programs a module attaches itself (uprobes). */
 struct bpf_object *kif_object(struct kif *k);
 /* The loader detaches link with every other at the end.  0 or -ENOMEM (link destroyed). */

@@ -40,6 +40,7 @@ _Static_assert(MECH_MAX <= MECH_ID_MAX, "mechanism ids must fit a uint32_t mask"
 struct kif {
 	struct ipctrace_bpf *skel;
 	uint32_t map_entries;       /* loader_cfg.map_entries */
+	uint32_t mech_mask;         /* loader_cfg.mech_mask */
 	struct bpf_link **links;
 	int n_links, cap_links;
 };
@@ -274,6 +275,19 @@ void kif_map_shrink(struct kif *k, const char *name)
 	bpf_map__set_max_entries(map, 1);
 }
 
+void kif_ring_size(struct kif *k, const char *name, uint32_t bytes)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(k->skel->obj, name);
+
+	if (map && bpf_map__type(map) == BPF_MAP_TYPE_RINGBUF)
+		bpf_map__set_max_entries(map, bytes);
+}
+
+uint32_t kif_mech_mask(const struct kif *k)
+{
+	return k->mech_mask;
+}
+
 void kif_map_resize(struct kif *k, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(k->skel->obj, name);
@@ -313,6 +327,7 @@ static void configure(struct loader *ld, const struct loader_cfg *cfg)
 	skel->rodata->self_tgid = cfg->self_tgid;
 	skel->rodata->filter_traced = cfg->filter_traced;
 	skel->rodata->mech_mask = cfg->mech_mask;
+	ld->k.mech_mask = cfg->mech_mask;
 	skel->rodata->bench_noop = cfg->bench_noop;
 	skel->rodata->want_hist = cfg->want_hist;
 	skel->rodata->fast_task = fast;
@@ -642,7 +657,7 @@ void loader_stop(struct loader *ld)
 
 int loader_check_report(FILE *out)
 {
-	struct loader_cfg cfg = { .mech_mask = mech_all_mask(), .self_tgid = getpid() };
+	struct loader_cfg cfg = { .mech_mask = mech_every_mask(), .self_tgid = getpid() };
 	const struct mech_ops *ops;
 	struct bpf_program *prog;
 	struct ipctrace_bpf *skel;

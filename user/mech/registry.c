@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/mech.h"
+#include "mech/file.h"
 #include "mech/futex.h"
 #include "mech/hist.h"
 #include "mech/ipcwake.h"
@@ -26,6 +27,7 @@ const struct mech_ops *const mech_modules[] = {
 	&mech_sem,    /* sem (SysV and POSIX) */
 	&mech_futex,  /* futex (shared futex words) */
 	&mech_signal, /* signal */
+	&mech_file,   /* file (opt-in: -m file) */
 	&mech_proc,   /* process lifecycle: no edges of its own */
 	&mech_ipcwake, /* wake-ups through pipes, sockets and queues: onto their edges */
 	&mech_hist,   /* --hist: histograms of blocked time, onto the joined edges */
@@ -77,14 +79,25 @@ uint32_t mech_opt_mask(const char *opt)
 	return mask;
 }
 
-uint32_t mech_all_mask(void)
+static uint32_t kinds_mask(bool opt_in)
 {
 	uint32_t mask = 0;
 
 	for (size_t i = 0; i < mech_n_modules; i++)
 		for (const struct mech_kind *k = mech_modules[i]->kinds; k && k->name; k++)
-			mask |= 1u << k->id;
+			if (opt_in || !k->opt_in)
+				mask |= 1u << k->id;
 	return mask;
+}
+
+uint32_t mech_all_mask(void)
+{
+	return kinds_mask(false);
+}
+
+uint32_t mech_every_mask(void)
+{
+	return kinds_mask(true);
 }
 
 void mech_opt_list(char *buf, size_t len)
