@@ -137,7 +137,7 @@ static __always_inline void file_emit(__u8 type, struct file *file, __u64 off, l
 	e->dev = ok.obj_a;
 	e->ino = ok.obj_b;
 	e->gen = BPF_CORE_READ(inode, i_generation);
-	e->pad2 = 0;
+	e->nlink = BPF_CORE_READ(inode, i_nlink);
 	/*
 	 * After the reserve: a write that grew the file and reserved before us
 	 * is within this size, so userspace never cuts a range it has not seen

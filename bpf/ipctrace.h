@@ -336,7 +336,7 @@ struct ipc_file_event {
 	__u64 len;
 	__u64 size;        /* i_size after the call (read after the record was reserved) */
 	__u32 gen;
-	__u32 pad2;
+	__u32 nlink;       /* the file's links after the call: 0 once unlinked */
 	char comm[IPC_COMM_LEN];
 };
 

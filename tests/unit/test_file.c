@@ -28,10 +28,13 @@ TestSuite(file, .init = setup, .fini = teardown);
 #define DEV 0x800001
 #define INO 4242
 
+static uint32_t nlink = 1; /* the file's links, as the next record reports them */
+
 static void rec(int type, bool traced, uint32_t pid, uint64_t off, uint64_t len, uint32_t gen)
 {
 	struct file_obs o = { .type = type, .traced = traced, .proc = P(pid), .ts_ns = ++ts,
-			      .dev = DEV, .ino = INO, .gen = gen, .off = off, .len = len };
+			      .dev = DEV, .ino = INO, .gen = gen, .nlink = nlink, .off = off,
+			      .len = len };
 
 	if (type == FILE_OBS_WRITE && off + len > size)
 		size = off + len;
@@ -319,4 +322,21 @@ Test(file, opt_in_kind_is_not_in_the_default)
 	cr_expect_eq(mech_all_mask() & (1u << MECH_FILE), 0);
 	cr_expect_neq(mech_every_mask() & (1u << MECH_FILE), 0);
 	cr_expect_eq(mech_opt_mask("file"), 1u << MECH_FILE);
+}
+
+/* Unlink ends the story of what was written before it, not of what is written after. */
+Test(file, unlink_forgets_the_bytes_written_before_it)
+{
+	struct snapshot *s;
+
+	wr(101, 0, 10);
+	nlink = 0;              /* the file was unlinked; 102 still has it open */
+	rd(102, 0, 10);
+	wr(101, 10, 5);         /* written to the unlinked file: a new story */
+	rd(103, 0, 15);
+	s = snap();
+	cr_expect_null(find_edge(s, 101, 102, "file:[4242]"), "bytes written before the unlink");
+	expect_edge(s, 101, 103, 1, 5);
+	snapshot_free(s);
+	nlink = 1;
 }

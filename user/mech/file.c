@@ -36,6 +36,7 @@ struct ffile {
 	size_t n, cap;
 	char *name;          /* the path, once the BPF side recorded it */
 	uint64_t last_ns;    /* its latest record */
+	bool unlinked;       /* its latest record had no link left */
 };
 
 struct fedge {
@@ -372,6 +373,14 @@ void file_event(struct model *m, const struct file_obs *o)
 	}
 	f->gen = o->gen;
 	f->last_ns = o->ts_ns;
+	/*
+	 * Unlinked since the previous record: what was written before ends
+	 * its story there (a read through a descriptor still open is no hand-off
+	 * of it); bytes written to the unlinked file start a new one.
+	 */
+	if (!o->nlink && !f->unlinked && f->n && cut(s, f, 0, UINT64_MAX))
+		model_count_dropped(m);
+	f->unlinked = !o->nlink;
 	/* bytes past the size are gone, whoever cut them (truncate(2) by path too) */
 	if (cut(s, f, o->type == FILE_OBS_TRUNC ? o->off : o->size, UINT64_MAX))
 		model_count_dropped(m);
@@ -419,6 +428,7 @@ static int on_file_event(void *ctx, void *data, size_t size)
 	o.dev = e->dev;
 	o.ino = e->ino;
 	o.gen = e->gen;
+	o.nlink = e->nlink;
 	o.off = e->off;
 	o.len = e->len;
 	o.size = e->size;

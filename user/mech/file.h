@@ -32,6 +32,7 @@ struct file_obs {
 	uint64_t ts_ns;
 	uint64_t dev, ino;
 	uint32_t gen;
+	uint32_t nlink;      /* the file's links after the call (0: unlinked) */
 	uint64_t off, len;
 	uint64_t size;
 	char comm[MODEL_COMM_LEN + 1];
