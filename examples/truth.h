@@ -407,10 +407,11 @@ static inline void truth_pipe(pid_t src, pid_t dst, uint64_t msgs, uint64_t byte
 
 /*
  * A signal edge: msgs signals generated (successful send calls), and, when
- * delivered >= 0, how many of them ran the target's handler.
+ * delivered >= 0, how many of them ran the target's handler; extra (may be
+ * NULL): more members, each starting with a comma.
  */
-static inline void truth_signal(int sig, int code, pid_t src, pid_t dst, uint64_t msgs,
-				int64_t delivered)
+static inline void truth_signal_ex(int sig, int code, pid_t src, pid_t dst, uint64_t msgs,
+				   int64_t delivered, const char *extra)
 {
 	struct truth_buf b = { .len = 0 };
 	char sbuf[32], cbuf[32];
@@ -423,8 +424,14 @@ static inline void truth_signal(int sig, int code, pid_t src, pid_t dst, uint64_
 		  ex_codename(sig, code, cbuf, sizeof(cbuf)), (int)src, (int)dst, msgs);
 	if (delivered >= 0)
 		tb_printf(&b, ",\"delivered\":%" PRId64, delivered);
-	tb_printf(&b, "}");
+	tb_printf(&b, "%s}", extra ? extra : "");
 	tb_emit(&b);
+}
+
+static inline void truth_signal(int sig, int code, pid_t src, pid_t dst, uint64_t msgs,
+				int64_t delivered)
+{
+	truth_signal_ex(sig, code, src, dst, msgs, delivered, NULL);
 }
 
 /*

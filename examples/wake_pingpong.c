@@ -235,19 +235,11 @@ static int channel(bool unix_sock, int fds[2], char *obj, size_t len)
 /* The SI_USER signal edge this side sent; wakes < 0: unknown (no -W). */
 static void truth_sig_edge(int sig, pid_t src, pid_t dst, uint64_t msgs, int64_t wakes)
 {
-	struct truth_buf b = { .len = 0 };
-	char sbuf[32], cbuf[32];
+	char extra[48] = "";
 
-	if (!msgs)
-		return;
-	tb_printf(&b, "{\"type\":\"truth\",\"mech\":\"signal\",\"signal\":\"%s\",\"signo\":%d,"
-		  "\"code\":\"%s\",\"src\":%d,\"dst\":%d,\"msgs\":%" PRIu64,
-		  ex_signame(sig, sbuf, sizeof(sbuf)), sig,
-		  ex_codename(sig, SI_USER, cbuf, sizeof(cbuf)), (int)src, (int)dst, msgs);
 	if (wakes >= 0)
-		tb_printf(&b, ",\"wakes\":%" PRId64, wakes);
-	tb_printf(&b, "}");
-	tb_emit(&b);
+		snprintf(extra, sizeof(extra), ",\"wakes\":%" PRId64, wakes);
+	truth_signal_ex(sig, SI_USER, src, dst, msgs, -1, extra);
 }
 
 struct sig_side {
