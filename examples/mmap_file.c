@@ -20,6 +20,13 @@
  *            file still holds zeros                  -> no mmap edge
  * P maps first, so P is the edge's src.
  *
+ * -r: P, once it has mapped the file and before C maps it, moves its
+ * mapping with mremap(MREMAP_MAYMOVE|MREMAP_FIXED) onto an address it
+ * reserved with an anonymous PROT_NONE mmap of the same length; it uses the
+ * moved mapping from then on (in rw mode it writes the pattern through it
+ * first, without msync) and unmaps it at the end.  A move leaves one
+ * mapping: the truth is the same as without -r.
+ *
  * -w FILE: once both have mapped, P creates FILE and waits for SIGUSR1
  * before it lets C write: a tracer started meanwhile finds the mappings
  * already there.  The pipe truth then counts only the messages after the
@@ -35,7 +42,7 @@
 #include <sys/stat.h>
 #include "truth_sync.h"
 
-static const char usage[] = "[-s SIZE] [-m rw|ro|roro|private] [-w READY_FILE]";
+static const char usage[] = "[-s SIZE] [-m rw|ro|roro|private] [-r] [-w READY_FILE]";
 
 enum mode { M_RW, M_RO, M_RORO, M_PRIVATE };
 
@@ -87,6 +94,17 @@ static unsigned char *map_file(const char *path, size_t size, bool writable, boo
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Move the mapping p of size bytes onto a fresh reserved address; NULL on error. */
+static unsigned char *move_mapping(unsigned char *p, size_t size)
+{
+	void *q = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (q == MAP_FAILED)
+		return NULL;
+	q = mremap(p, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, q);
+	return q == MAP_FAILED || q == p ? NULL : q;
+}
+
 /*
  * C: map, say so, wait for the word, write (or check), msync, say done,
  * wait, unmap.  Its messages and msyncs are fixed: the parent knows them.
@@ -134,6 +152,7 @@ int main(int argc, char **argv)
 	uint64_t size = 65536, msgs = 0, bytes = 0, cmsgs, cmsyncs;
 	const char *ready = NULL;
 	enum mode mode = M_RW;
+	bool remap = false;
 	int opt, down[2], up[2], err = 0, st, fd;
 	char dir[] = "/tmp/ipctrace-mmap.XXXXXX", path[64];
 	unsigned char *p;
@@ -141,7 +160,7 @@ int main(int argc, char **argv)
 	pid_t c;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "s:m:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:m:rw:h")) != -1) {
 		switch (opt) {
 		case 's': size = ex_parse_u64(optarg, 's', 1, EX_MAX_SIZE, usage); break;
 		case 'm':
@@ -156,6 +175,7 @@ int main(int argc, char **argv)
 			else
 				ex_die_usage(usage, "-m: unknown mode '%s'", optarg);
 			break;
+		case 'r': remap = true; break;
 		case 'w': ready = optarg; break;
 		default: ex_die_usage(usage, NULL);
 		}
@@ -211,6 +231,16 @@ int main(int argc, char **argv)
 	if (!p) {
 		perror("mmap");
 		return 1;
+	}
+	if (remap) {
+		p = move_mapping(p, size);
+		if (!p) {
+			perror("mremap");
+			return 1;
+		}
+		if (mode == M_RW)
+			for (size_t i = 0; i < size; i++)
+				p[i] = pattern_at(i);
 	}
 	if (say(down[1], &msgs, &bytes) || hear(up[0])) {
 		fprintf(stderr, "mmap_file: C did not map the file\n");

@@ -124,6 +124,17 @@ Test(mmap, private_is_no_edge)
 }
 
 /*
+ * P moves its mapping (mremap MREMAP_MAYMOVE|MREMAP_FIXED) before C maps
+ * and unmaps the moved one at the end: still one mapping, so the same edge,
+ * size and writability as without the move.  Were the move taken for a
+ * detach, P would not be attached when C maps: no edge.
+ */
+Test(mmap, moved_with_mremap)
+{
+	check_mmap(harness_trace_example("mmap_file", ARGS("-r")), true);
+}
+
+/*
  * The pair mapped the file before ipctrace started (system-wide): found in
  * /proc at start, the edge is there with the file's path, the mapping's
  * length (65536: whole pages either way), both writable, and the msync made
