@@ -72,9 +72,15 @@ struct {
 	__type(value, __u8);
 } shm_procs SEC(".maps");
 
+/*
+ * 2 MiB: an event is ~480 bytes with its path, and a process that shares a
+ * mapping sends one at each fork and exit of its descendants: at thousands
+ * of processes a second, a collector late by a few hundred milliseconds
+ * (a 2-vCPU machine under load) must not lose them.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 18);
+	__uint(max_entries, 1 << 21);
 } shm_events SEC(".maps");
 
 /*
