@@ -87,13 +87,13 @@ Test(futex, ping_pong)
 	cr_expect(e->exact);
 	cr_expect_eq(e->msgs, 10);
 	cr_expect_eq(e->bytes, 0);
-	cr_expect_eq(FUTX(s, e)->wakes, 10);
-	cr_expect_eq(FUTX(s, e)->wake_blocked_ns, 7500);
+	cr_expect_eq(e->wakes, 10);
+	cr_expect_eq(e->wake_blocked_ns, 7500);
 	cr_expect_eq(FUTX(s, e)->waits, 10);      /* 102's */
 	cr_expect_eq(FUTX(s, e)->wake_calls, 10); /* 101's */
 	cr_expect_eq(FUTX(s, e)->owner_died, 0);
 	e = futex_edge(s, 102, 101, "futex:memfd:ipctrace-futex+0x40");
-	cr_expect_eq(FUTX(s, e)->wakes, 9);
+	cr_expect_eq(e->wakes, 9);
 	cr_expect_eq(FUTX(s, e)->waits, 10);
 	cr_expect_eq(FUTX(s, e)->wake_calls, 11);
 	snapshot_free(s);

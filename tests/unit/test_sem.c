@@ -85,13 +85,13 @@ Test(sem, one_poster_one_waiter)
 	cr_expect_eq(e->bytes, 10);
 	cr_expect_eq(SEMX(s, e)->posts, 10);
 	cr_expect_eq(SEMX(s, e)->waits, 10);
-	cr_expect_eq(SEMX(s, e)->wakes, 10);
-	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 8000);
+	cr_expect_eq(e->wakes, 10);
+	cr_expect_eq(e->wake_blocked_ns, 8000);
 	cr_expect_eq(e->blocked_src_ns, 50);
 	cr_expect_eq(e->blocked_dst_ns, 9000);
 	e = sem_edge(s, 102, 101, "sem:5[0]");
-	cr_expect_eq(SEMX(s, e)->wakes, 9);
-	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 6500);
+	cr_expect_eq(e->wakes, 9);
+	cr_expect_eq(e->wake_blocked_ns, 6500);
 	snapshot_free(s);
 }
 
@@ -108,7 +108,7 @@ Test(sem, uncontended)
 	cr_expect_eq(e->msgs, 3);
 	cr_expect_eq(e->bytes, 6);
 	cr_expect_eq(SEMX(s, e)->waits, 6);
-	cr_expect_eq(SEMX(s, e)->wakes, 0);
+	cr_expect_eq(e->wakes, 0);
 	snapshot_free(s);
 }
 
@@ -125,8 +125,8 @@ Test(sem, wake_without_post)
 	e = sem_edge(s, 101, 102, "sem:9[2]");
 	cr_expect(e->exact);
 	cr_expect_eq(e->msgs, 0);
-	cr_expect_eq(SEMX(s, e)->wakes, 1);
-	cr_expect_eq(SEMX(s, e)->wake_blocked_ns, 900);
+	cr_expect_eq(e->wakes, 1);
+	cr_expect_eq(e->wake_blocked_ns, 900);
 	cr_expect_str_eq(e->dst.comm, "p102");
 	snapshot_free(s);
 }
@@ -148,10 +148,10 @@ Test(sem, many_to_many)
 	e = sem_edge(s, 101, 103, "sem:3[0]");
 	cr_expect_not(e->exact);
 	cr_expect_eq(e->msgs, 15);
-	cr_expect_eq(SEMX(s, e)->wakes, 7);
-	cr_expect_eq(SEMX(s, sem_edge(s, 101, 104, "sem:3[0]"))->wakes, 0);
-	cr_expect_eq(SEMX(s, sem_edge(s, 102, 104, "sem:3[0]"))->wakes, 2);
-	cr_expect_eq(SEMX(s, sem_edge(s, 102, 103, "sem:3[0]"))->wakes, 0);
+	cr_expect_eq(e->wakes, 7);
+	cr_expect_eq(sem_edge(s, 101, 104, "sem:3[0]")->wakes, 0);
+	cr_expect_eq(sem_edge(s, 102, 104, "sem:3[0]")->wakes, 2);
+	cr_expect_eq(sem_edge(s, 102, 103, "sem:3[0]")->wakes, 0);
 	snapshot_free(s);
 }
 
@@ -170,7 +170,7 @@ Test(sem, cumulative_updates)
 	sem_ep(102, 1, IPCNS, SYSV(5, 1), 9, 9, 0);
 	wake(101, 102, IPCNS, SYSV(5, 1), 8, 800);
 	s = snap();
-	cr_expect_eq(SEMX(s, sem_edge(s, 101, 102, "sem:5[1]"))->wakes, 8);
+	cr_expect_eq(sem_edge(s, 101, 102, "sem:5[1]")->wakes, 8);
 	cr_expect_eq(sem_edge(s, 101, 102, "sem:5[1]")->d_msgs, 5);
 	snapshot_free(s);
 }
@@ -188,7 +188,7 @@ Test(sem, posix_names)
 	wake(101, 102, PSEM_A(0x1a, 0), 556, 1, 10);
 	s = snap();
 	sem_edge(s, 101, 102, "psem:[555+64]");
-	cr_expect_eq(SEMX(s, sem_edge(s, 101, 102, "psem:/items"))->wakes, 1);
+	cr_expect_eq(sem_edge(s, 101, 102, "psem:/items")->wakes, 1);
 	snapshot_free(s);
 }
 

@@ -196,8 +196,7 @@ static int wake_to_edge(struct futex_state *s, const struct model *m, const stru
 			struct edge_sink *out)
 {
 	struct edge e = { .exact = true };
-	struct futex_ext x = { .wakes = w->wakes, .wake_blocked_ns = w->blocked_ns,
-			       .owner_died = w->owner_died };
+	struct futex_ext x = { .owner_died = w->owner_died };
 	const struct calls *c, *src;
 
 	wake_edge(w, &e);

@@ -28,8 +28,7 @@ void futex_update_wake(struct model *m, const struct wake_obs *o);
 
 /* A futex edge's extension. */
 struct futex_ext {
-	uint64_t wakes;           /* dst's blocked waits that src's wake calls ended */
-	uint64_t wake_blocked_ns; /* the time dst was blocked in them */
+	/* the wake-ups are the edge's own (struct edge's wakes, wake_blocked_ns) */
 	uint64_t waits;           /* dst's waits on the word that blocked, whoever ended them */
 	uint64_t wake_calls;      /* src's wake calls on the word, woken or not */
 	uint64_t owner_died;      /* of the wakes: src died holding a robust lock */

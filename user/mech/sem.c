@@ -181,8 +181,8 @@ static int sem_join(void *st, const struct join_info *ji, struct edge *e, struct
 	struct sem_ext x = { .posts = ji->src->ops, .waits = ji->dst->ops };
 
 	if (w) {
-		x.wakes = e->wakes = w->wakes;
-		x.wake_blocked_ns = e->wake_blocked_ns = w->blocked_ns;
+		e->wakes = w->wakes;
+		e->wake_blocked_ns = w->blocked_ns;
 	}
 	return edge_sink_ext(out, e, &x, sizeof(x));
 }
@@ -199,7 +199,7 @@ static int unclaimed_edges(const struct sem_state *s, const struct model *m, boo
 	for (size_t i = 0; i < s->wakes.t.n; i++) {
 		const struct wake *w = ktab_at(&s->wakes.t, i);
 		struct edge e = { .exact = true };
-		struct sem_ext x = { .wakes = w->wakes, .wake_blocked_ns = w->blocked_ns };
+		struct sem_ext x = { 0 };
 
 		/* a claimed one's counts are on its post -> wait edge */
 		if (w->claimed == s->wakes.gen || !w->wakes)
@@ -266,19 +266,19 @@ static void sem_json(const struct edge *e, const void *ext, FILE *f)
 static enum note_kind sem_note(const struct edge *e, const void *ext, size_t width,
 				char *buf, size_t len)
 {
-	const struct sem_ext *x = ext;
 	char a[24];
 
-	if (x && x->wakes)
-		snprintf(buf, len, "wake %s ", fmt_human(x->wakes, 1000, a, sizeof(a)));
+	(void)ext;
+	(void)width;
+	if (e->wakes)
+		snprintf(buf, len, "wake %s ", fmt_human(e->wakes, 1000, a, sizeof(a)));
 	return NOTE_PREFIX;
 }
 
 static void sem_dot(const struct edge *e, const void *ext, FILE *f)
 {
-	const struct sem_ext *x = ext;
-
-	fprintf(f, "\\n%" PRIu64 " posts, %" PRIu64 " wakes", e->msgs, x ? x->wakes : 0);
+	(void)ext;
+	fprintf(f, "\\n%" PRIu64 " posts, %" PRIu64 " wakes", e->msgs, e->wakes);
 }
 
 static const struct mech_kind sem_kinds[] = {

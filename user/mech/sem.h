@@ -23,8 +23,7 @@ void sem_update_wake(struct model *m, const struct wake_obs *o);
 struct sem_ext {
 	uint64_t posts;            /* src's posts */
 	uint64_t waits;            /* dst's successful waits */
-	uint64_t wakes;            /* dst's blocked waits that src's post ended */
-	uint64_t wake_blocked_ns;  /* the time dst was blocked in them */
+	/* the wake-ups are the edge's own (struct edge's wakes, wake_blocked_ns) */
 };
 
 #endif /* IPCTRACE_MECH_SEM_H */
