@@ -396,4 +396,69 @@ struct futex_ep_val {
 	char comm[IPC_COMM_LEN];
 };
 
+/*
+ * --events: one record per IPC operation, on the "ipc_events" ring buffer
+ * (bpf/event.bpf.h), formatted by the mechanism's module (user/mech/,
+ * mech_ops.event).  Nothing is sent without --events: the programs test a
+ * rodata switch the verifier folds.
+ *
+ * The operation, as an id; its name is the JSON "op".  X(id, name).
+ */
+#define IPC_EV_OPS(X) \
+	X(EV_OP_NONE, "none") \
+	X(EV_OP_READ, "read") X(EV_OP_READV, "readv") X(EV_OP_WRITE, "write") \
+	X(EV_OP_WRITEV, "writev") X(EV_OP_SPLICE, "splice") X(EV_OP_TEE, "tee") \
+	X(EV_OP_SENDFILE, "sendfile") X(EV_OP_VMSPLICE, "vmsplice") \
+	X(EV_OP_SENDTO, "sendto") X(EV_OP_SENDMSG, "sendmsg") X(EV_OP_SENDMMSG, "sendmmsg") \
+	X(EV_OP_RECVFROM, "recvfrom") X(EV_OP_RECVMSG, "recvmsg") X(EV_OP_RECVMMSG, "recvmmsg") \
+	X(EV_OP_CONNECT, "connect") X(EV_OP_ACCEPT, "accept") \
+	X(EV_OP_MQ_SEND, "mq_send") X(EV_OP_MQ_RECEIVE, "mq_receive") \
+	X(EV_OP_MQ_OPEN, "mq_open") X(EV_OP_MQ_UNLINK, "mq_unlink") X(EV_OP_MQ_NOTIFY, "mq_notify") \
+	X(EV_OP_MSGSND, "msgsnd") X(EV_OP_MSGRCV, "msgrcv") X(EV_OP_MSGCTL, "msgctl") \
+	X(EV_OP_SEMOP, "semop") X(EV_OP_SEMCTL, "semctl") X(EV_OP_SEM_POST, "sem_post") \
+	X(EV_OP_SEM_WAIT, "sem_wait") \
+	X(EV_OP_FUTEX_WAIT, "futex_wait") X(EV_OP_FUTEX_WAKE, "futex_wake") \
+	X(EV_OP_FUTEX_LOCK, "futex_lock") X(EV_OP_FUTEX_UNLOCK, "futex_unlock") \
+	X(EV_OP_FUTEX_REQUEUE, "futex_requeue") \
+	X(EV_OP_SIGNAL, "signal") X(EV_OP_DELIVER, "deliver") X(EV_OP_SIGWAIT, "sigwait") \
+	X(EV_OP_ATTACH, "attach") X(EV_OP_DETACH, "detach") X(EV_OP_MSYNC, "msync") \
+	X(EV_OP_FORK, "fork") X(EV_OP_EXEC, "exec") X(EV_OP_EXIT, "exit") \
+	X(EV_OP_OPEN, "open") X(EV_OP_UNLINK, "unlink")
+
+#define IPC_EV_OP_ID(id, name) id,
+enum ipc_ev_op { IPC_EV_OPS(IPC_EV_OP_ID) EV_OP_MAX };
+#undef IPC_EV_OP_ID
+
+#define IPC_EV_WOKE 4   /* tasks named per event (n_woke counts them all) */
+#define IPC_EV_STATE 8  /* kernel state values, their meaning the module's */
+
+/* ipc_event.flags */
+#define EV_F_SLEPT 0x1  /* the call slept (blocked_ns is its time in the call) */
+#define EV_F_PEER 0x2   /* peer_* name the other end (a signal's target, ...) */
+
+struct ipc_event {
+	__u64 ts_ns;        /* the operation's end (bpf_ktime_get_ns: CLOCK_MONOTONIC) */
+	__u64 start_ns;     /* the process's identity, with pid */
+	__u64 obj_a;        /* the object, keyed as the mechanism's endpoints */
+	__u64 obj_b;
+	__s64 ret;          /* the call's result, or -errno */
+	__u64 bytes;        /* what the call asked for (a count, a length); 0 if nothing */
+	__u64 blocked_ns;   /* EV_F_SLEPT: from entry to return */
+	__s64 state[IPC_EV_STATE];
+	__u64 peer_start_ns;
+	__u32 pid;          /* tgid */
+	__u32 tid;
+	__u32 peer_pid;     /* EV_F_PEER */
+	__u32 woke_pid[IPC_EV_WOKE];
+	__u16 op;           /* enum ipc_ev_op */
+	__u8 mech;          /* enum ipc_mech */
+	__u8 flags;
+	__u8 n_woke;        /* tasks woken while in the call (first IPC_EV_WOKE named) */
+	__u8 dir;           /* enum ipc_dir, where the op has one */
+	__u8 pad[6];
+	char comm[IPC_COMM_LEN];
+	char peer_comm[IPC_COMM_LEN];
+	char woke_comm[IPC_EV_WOKE][IPC_COMM_LEN];
+};
+
 #endif /* IPCTRACE_H */

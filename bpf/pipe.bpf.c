@@ -100,7 +100,7 @@ static __always_inline void unix_facts(struct file *file, __u64 ino, struct pipe
  * a regular file, when -m file is, goes into *freg (file.bpf.h).
  */
 static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
-					  struct pipe_stash *st, __u64 *freg)
+					  struct pipe_stash *st, __u64 *freg, __u64 *evp)
 {
 	struct inode_facts in;
 	__u64 magic;
@@ -146,6 +146,9 @@ static __always_inline __u8 pipe_resolve(struct file *file, struct obj_key *ok,
 	ok->obj_b = in.ino;
 	if (mech == MECH_FIFO)
 		fifo_record_name(file, ok);
+	/* --events: the pipe itself (a pipe's and a FIFO's file's private_data), for its state */
+	if (want_events)
+		*evp = fast_task ? (__u64)file->private_data : (__u64)BPF_CORE_READ(file, private_data);
 	return mech;
 }
 
@@ -180,6 +183,95 @@ static __always_inline void file_offsets(struct pipe_stash *st, __u64 offp_in, _
 	st->off_out = st->file_out ? file_off_arg(offp_out) : 0;
 }
 
+/* ---- --events (event.bpf.h): the pipe's state, read where the kernel keeps it ---- */
+
+/* Buffers in use (head - tail) of a struct pipe_inode_info *; 0 for none. */
+static __always_inline __u32 pipe_used(__u64 pp)
+{
+	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pp;
+
+	if (!pp)
+		return 0;
+	return BPF_CORE_READ(pipe, head) - BPF_CORE_READ(pipe, tail);
+}
+
+/* Bytes in the first EV_BUFS_MAX buffers in use (all of them, but for a pipe grown larger). */
+#define EV_BUFS_MAX 16
+static __always_inline __u64 pipe_bytes(struct pipe_inode_info *pipe)
+{
+	__u32 head = BPF_CORE_READ(pipe, head), tail = BPF_CORE_READ(pipe, tail);
+	__u32 mask = BPF_CORE_READ(pipe, ring_size) - 1;
+	struct pipe_buffer *bufs = BPF_CORE_READ(pipe, bufs);
+	__u64 sum = 0;
+
+	for (int i = 0; i < EV_BUFS_MAX; i++) {
+		if (tail + i == head)
+			break;
+		sum += BPF_CORE_READ(&bufs[(tail + i) & mask], len);
+	}
+	return sum;
+}
+
+/* The sum of the first iovecs' lengths of readv/writev/vmsplice (what the call asks for). */
+#define EV_IOV_MAX 16
+static __always_inline __u64 iov_sum(__u64 uiov, __u64 cnt)
+{
+	struct iovec v;
+	__u64 sum = 0;
+
+	for (int i = 0; i < EV_IOV_MAX; i++) {
+		if (i >= cnt)
+			break;
+		if (bpf_probe_read_user(&v, sizeof(v), (void *)(uiov + i * sizeof(v))))
+			break;
+		sum += v.iov_len;
+	}
+	return sum;
+}
+
+/* Entry of a call that is stashed: what it asks, the pipes' state, and arm the woke list. */
+static __always_inline void pipe_ev_enter(struct pipe_stash *st, __u16 op, __u64 req)
+{
+	if (!want_events)
+		return;
+	st->ev_op = op;
+	st->ev_req = req;
+	st->ev_used_in = pipe_used(st->ev_pipe_in);
+	st->ev_used_out = pipe_used(st->ev_pipe_out);
+	ev_begin(st->ts);
+}
+
+/*
+ * One record for one end of the call (a splice between two pipes has two):
+ * state[] = buffers in use at entry, at return, max_usage, ring_size,
+ * readers, writers, bytes in the buffers at return (the first 16 of them).
+ */
+static __always_inline void pipe_ev_emit(const struct pipe_stash *st, long ret, __u8 mech,
+					 const struct obj_key *ok, __u8 dir, __u64 pp, __u32 used0)
+{
+	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pp;
+	struct ipc_event *e = ev_reserve(mech, st->ev_op, st->start_ns);
+
+	if (!e)
+		return;
+	e->obj_a = ok->obj_a;
+	e->obj_b = ok->obj_b;
+	e->dir = dir;
+	e->ret = ret;
+	e->bytes = st->ev_req;
+	ev_blocked(e, st->ts, slept_since(st->nvcsw));
+	if (pp) {
+		e->state[0] = used0;
+		e->state[1] = pipe_used(pp);
+		e->state[2] = BPF_CORE_READ(pipe, max_usage);
+		e->state[3] = BPF_CORE_READ(pipe, ring_size);
+		e->state[4] = BPF_CORE_READ(pipe, readers);
+		e->state[5] = BPF_CORE_READ(pipe, writers);
+		e->state[6] = pipe_bytes(pipe);
+	}
+	ev_submit(e);
+}
+
 /*
  * The fast path (fast_task): the fds are resolved first, with plain loads,
  * so that a thread's reads and writes of anything but a pipe, FIFO or
@@ -187,7 +279,7 @@ static __always_inline void file_offsets(struct pipe_stash *st, __u64 offp_in, _
  * mode is then done once per thread and remembered in its stash.
  */
 static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
-					   __u64 offp_in, __u64 offp_out)
+					   __u64 offp_in, __u64 offp_out, __u16 op, __u64 req)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *t = bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct));
@@ -201,18 +293,19 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 		/* vmsplice: fd_in, whose direction is its open mode */
 		file = fast_fd_file(t, fd_in);
 		if (file && (file->f_mode & FMODE_WRITE))
-			st.mech_out = pipe_resolve(file, &st.out, &st, &st.file_out);
+			st.mech_out = pipe_resolve(file, &st.out, &st, &st.file_out, &st.ev_pipe_out);
 		else
-			st.mech_in = pipe_resolve(file, &st.in, &st, &st.file_in);
+			st.mech_in = pipe_resolve(file, &st.in, &st, &st.file_in, &st.ev_pipe_in);
 	} else {
 		if (fd_in >= 0) {
-			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st, &st.file_in);
+			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st, &st.file_in,
+						  &st.ev_pipe_in);
 			/* reading a socket can make room for its peer's blocked sender */
 			st.sock_rx = st.sock;
 		}
 		if (fd_out >= 0)
 			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st,
-						   &st.file_out);
+						   &st.file_out, &st.ev_pipe_out);
 	}
 	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
@@ -234,19 +327,21 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 	st.start_ns = t->group_leader->start_boottime;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
+	pipe_ev_enter(&st, op, req);
 	*slot = st;
 	return 0;
 }
 
 /* The fallback: a hash-map stash and probe reads.  in is read from, out written to. */
 static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct file *out,
-					   int fd_in, int fd_out, __u64 offp_in, __u64 offp_out)
+					   int fd_in, int fd_out, __u64 offp_in, __u64 offp_out,
+					   __u16 op, __u64 req)
 {
 	struct pipe_stash st = {};
 
-	st.mech_in = pipe_resolve(in, &st.in, &st, &st.file_in);
+	st.mech_in = pipe_resolve(in, &st.in, &st, &st.file_in, &st.ev_pipe_in);
 	st.sock_rx = st.sock;
-	st.mech_out = pipe_resolve(out, &st.out, &st, &st.file_out);
+	st.mech_out = pipe_resolve(out, &st.out, &st, &st.file_out, &st.ev_pipe_out);
 	st.fd = st.sock_rx ? fd_in : fd_out;
 	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
@@ -254,6 +349,7 @@ static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct fil
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
 	st.start_ns = current_start_ns();
+	pipe_ev_enter(&st, op, req);
 	if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
 		stat_inc(STAT_STASH_FULL);
 	return 0;
@@ -286,25 +382,26 @@ static __always_inline int pipe_enter_slow_untraced(__u64 id, int fd_out, __u64 
 }
 
 /* offp_in, offp_out: user pointers to the calls' offsets (splice, sendfile), or 0. */
-static __always_inline int pipe_enter_off(int fd_in, int fd_out, __u64 offp_in, __u64 offp_out)
+static __always_inline int pipe_enter_off(int fd_in, int fd_out, __u64 offp_in, __u64 offp_out,
+					  __u16 op, __u64 req)
 {
 	__u64 id;
 
 	if (bench_noop)
 		return 0;
 	if (fast_task)
-		return pipe_enter_fast(fd_in, fd_out, false, offp_in, offp_out);
+		return pipe_enter_fast(fd_in, fd_out, false, offp_in, offp_out, op, req);
 	id = bpf_get_current_pid_tgid();
 	if (!tgid_wanted(id >> 32))
 		return pipe_enter_slow_untraced(id, fd_out, offp_out);
 	return pipe_enter_slow(id, fd_in >= 0 ? current_fd_file(fd_in) : NULL,
 			       fd_out >= 0 ? current_fd_file(fd_out) : NULL, fd_in, fd_out,
-			       offp_in, offp_out);
+			       offp_in, offp_out, op, req);
 }
 
-static __always_inline int pipe_enter(int fd_in, int fd_out)
+static __always_inline int pipe_enter(int fd_in, int fd_out, __u16 op, __u64 req)
 {
-	return pipe_enter_off(fd_in, fd_out, 0, 0);
+	return pipe_enter_off(fd_in, fd_out, 0, 0, op, req);
 }
 
 /*
@@ -380,6 +477,11 @@ static __always_inline int pipe_exit(long ret)
 	}
 	if (st->mech_in || st->mech_out)
 		pipe_woken(st, fast_task ? task->tgid : id >> 32);
+	if (want_events && st->mech_in)
+		pipe_ev_emit(st, ret, st->mech_in, &st->in, DIR_RX, st->ev_pipe_in, st->ev_used_in);
+	if (want_events && st->mech_out)
+		pipe_ev_emit(st, ret, st->mech_out, &st->out, DIR_TX, st->ev_pipe_out,
+			     st->ev_used_out);
 	if (fast_task)
 		st->ts = 0; /* consumed; the storage itself lives as long as the thread */
 	else
@@ -391,25 +493,27 @@ static __always_inline int pipe_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_read")
 int pipe_enter_read(struct trace_event_raw_sys_enter *ctx)
 {
-	return pipe_enter(ctx->args[0], -1);
+	return pipe_enter(ctx->args[0], -1, EV_OP_READ, ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_readv")
 int pipe_enter_readv(struct trace_event_raw_sys_enter *ctx)
 {
-	return pipe_enter(ctx->args[0], -1);
+	return pipe_enter(ctx->args[0], -1, EV_OP_READV,
+			  want_events ? iov_sum(ctx->args[1], ctx->args[2]) : 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_write")
 int pipe_enter_write(struct trace_event_raw_sys_enter *ctx)
 {
-	return pipe_enter(-1, ctx->args[0]);
+	return pipe_enter(-1, ctx->args[0], EV_OP_WRITE, ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_writev")
 int pipe_enter_writev(struct trace_event_raw_sys_enter *ctx)
 {
-	return pipe_enter(-1, ctx->args[0]);
+	return pipe_enter(-1, ctx->args[0], EV_OP_WRITEV,
+			  want_events ? iov_sum(ctx->args[1], ctx->args[2]) : 0);
 }
 
 /* splice(fd_in, off_in, fd_out, off_out, len, flags) */
@@ -418,7 +522,7 @@ int pipe_enter_splice(struct trace_event_raw_sys_enter *ctx)
 {
 	int fd_in = ctx->args[0], fd_out = ctx->args[2];
 
-	return pipe_enter_off(fd_in, fd_out, ctx->args[1], ctx->args[3]);
+	return pipe_enter_off(fd_in, fd_out, ctx->args[1], ctx->args[3], EV_OP_SPLICE, ctx->args[4]);
 }
 
 /* tee(fd_in, fd_out, len, flags): fd_in's data is copied, counted as read. */
@@ -431,7 +535,7 @@ int pipe_enter_splice(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_tee")
 int pipe_enter_tee(struct trace_event_raw_sys_enter *ctx)
 {
-	return pipe_enter(-1, ctx->args[1]);
+	return pipe_enter(-1, ctx->args[1], EV_OP_TEE, ctx->args[2]);
 }
 
 /* sendfile(out_fd, in_fd, offset, count) */
@@ -440,7 +544,7 @@ int pipe_enter_sendfile(struct trace_event_raw_sys_enter *ctx)
 {
 	int fd_out = ctx->args[0], fd_in = ctx->args[1];
 
-	return pipe_enter_off(fd_in, fd_out, ctx->args[2], 0);
+	return pipe_enter_off(fd_in, fd_out, ctx->args[2], 0, EV_OP_SENDFILE, ctx->args[3]);
 }
 
 /*
@@ -452,21 +556,23 @@ int pipe_enter_vmsplice(struct trace_event_raw_sys_enter *ctx)
 {
 	int fd = ctx->args[0];
 	struct file *file;
-	__u64 id;
+	__u64 id, req;
 
 	if (bench_noop)
 		return 0;
 	if (fast_task)
-		return pipe_enter_fast(fd, -1, true, 0, 0);
+		return pipe_enter_fast(fd, -1, true, 0, 0, EV_OP_VMSPLICE,
+				       want_events ? iov_sum(ctx->args[1], ctx->args[2]) : 0);
 	id = bpf_get_current_pid_tgid();
 	if (!tgid_wanted(id >> 32))
 		return 0;
 	file = current_fd_file(fd);
 	if (!file)
 		return 0;
+	req = want_events ? iov_sum(ctx->args[1], ctx->args[2]) : 0;
 	if (BPF_CORE_READ(file, f_mode) & FMODE_WRITE)
-		return pipe_enter_slow(id, NULL, file, -1, fd, 0, 0);
-	return pipe_enter_slow(id, file, NULL, fd, -1, 0, 0);
+		return pipe_enter_slow(id, NULL, file, -1, fd, 0, 0, EV_OP_VMSPLICE, req);
+	return pipe_enter_slow(id, file, NULL, fd, -1, 0, 0, EV_OP_VMSPLICE, req);
 }
 
 SEC("tracepoint/syscalls/sys_exit_read")

@@ -16,6 +16,7 @@
 
 #include "common.bpf.h"
 #include "wake.bpf.h"
+#include "event.bpf.h"
 
 #define S_IFSOCK 0140000
 
@@ -88,6 +89,14 @@ struct pipe_stash {
 	__u64 file_out;
 	__u64 off_in;       /* their offset arguments (splice, sendfile), or FILE_OFF_CUR */
 	__u64 off_out;
+	/* --events (event.bpf.h) */
+	__u64 ev_req;       /* what the call asked for: bytes (a count, a length, iovecs' sum) */
+	__u64 ev_pipe_in;   /* struct pipe_inode_info * of the pipe or FIFO read from, 0: none */
+	__u64 ev_pipe_out;  /* ... written to */
+	__u32 ev_used_in;   /* their buffers in use at entry */
+	__u32 ev_used_out;
+	__u16 ev_op;        /* enum ipc_ev_op */
+	__u8 ev_pad[6];
 };
 
 /*

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "json.h"
@@ -71,6 +72,8 @@ struct traced {
 	struct lines truth;        /* the example's {"type":"truth"} lines */
 	struct lines edges;        /* edge records of the final report */
 	struct lines procs;        /* process records of the final report */
+	struct lines events;       /* --events: the "event" records, in order */
+	struct lines misc;         /* other records of no report ("lost" notes) */
 	char *out_text;            /* ipctrace's whole output */
 	char *diag;                /* stderr lines that are not truth */
 };
@@ -88,6 +91,25 @@ struct traced *harness_trace_example(const char *example, const char *const args
 /* The same with ipctrace options (NULL-terminated, may be NULL) before the "--". */
 struct traced *harness_trace_example_opts(const char *example, const char *const opts[],
 					  const char *const args[]);
+
+/*
+ * --events: of tr's event records by pid on mech (NULL: any) whose op is
+ * one of ops (comma-separated; NULL: any) and, when object is not NULL,
+ * on that object: how many, how many returned > 0, and the sum of those
+ * results and of the bytes asked for.
+ */
+struct ev_sum {
+	uint64_t n, n_pos, ret_sum, bytes_sum;
+};
+struct ev_sum harness_events_sum(const struct traced *tr, int64_t pid, const char *mech,
+				 const char *ops, const char *object);
+
+/*
+ * Set by a test that forces a tiny --events ring: the final report may
+ * count lost --events records (and nothing else); its edges must still be
+ * exact.
+ */
+extern bool harness_allow_event_records_lost;
 
 /* The final edge matching truth line t, or NULL. */
 const struct json_object *harness_edge_for(const struct traced *tr, const struct json_object *t);

@@ -184,7 +184,11 @@ Test(opts, errors_are_one_line)
 		{ "--bogus", NULL, "unknown option '--bogus'" },
 		{ "-x", NULL, "unknown option '-x'" },
 		{ "-f", "yaml", "unknown format 'yaml'" },
-		{ "-f", "events", "not available" },
+		{ "-f", "events", "use --events" },
+		{ "--ring-mb", "3", "invalid --ring-mb '3'" },
+		{ "--ring-mb", "0", "invalid --ring-mb" },
+		{ "--ring-mb", "2048", "invalid --ring-mb" },
+		{ "--ring-mb", "8", "add --events" },
 		{ "-i", "0", "invalid interval" },
 		{ "-i", "abc", "invalid interval" },
 		{ "-i", "nan", "invalid interval" },
@@ -353,5 +357,24 @@ Test(opts, aggregate_keys)
 	done(&p);
 	p = parse(false, "-a", NULL);
 	cr_expect_eq(p.ret, -1);
+	done(&p);
+}
+
+Test(opts, events)
+{
+	struct parsed p = parse(false, "--events", "--ring-mb", "64", "--", "true", NULL);
+
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_expect(p.o.events);
+	cr_expect_eq(p.o.ring_mb, 64);
+	cr_expect_eq(p.o.interval_s, 0, "an event stream has no interval reports unless -i");
+	done(&p);
+	p = parse(true, "--events", NULL);
+	cr_assert_eq(p.ret, 0, "%s", p.err);
+	cr_expect_eq(p.o.ring_mb, OPTS_RING_MB_DEFAULT);
+	cr_expect_eq(p.o.interval_s, 0, "not even on a terminal");
+	done(&p);
+	p = parse(false, "--events", "-f", "dot", NULL);
+	expect_one_line_error(&p, "-f table or -f json");
 	done(&p);
 }

@@ -223,7 +223,7 @@ static void read_objnames(struct collector *c)
 	free(w.done);
 }
 
-static __u64 read_stat(struct collector *c, int fd, __u32 idx)
+uint64_t collector_percpu_sum(struct collector *c, int fd, uint32_t idx)
 {
 	__u64 sum = 0;
 
@@ -232,6 +232,31 @@ static __u64 read_stat(struct collector *c, int fd, __u32 idx)
 	for (int i = 0; i < c->ncpus; i++)
 		sum += c->percpu[i];
 	return sum;
+}
+
+/*
+ * --events: records the ipc_events ring had no room for, by mechanism
+ * (the ev_lost map), as causes "events_<mech>".
+ */
+static void events_lost(struct collector *c, struct model_lost *lost)
+{
+	static char names[MECH_MAX][32];
+	int fd = kif_map_fd(c->kif, "ev_lost");
+
+	if (fd < 0)
+		return;
+	for (__u32 i = 0; i < MECH_MAX; i++) {
+		__u64 n = collector_percpu_sum(c, fd, i);
+
+		if (!n)
+			continue;
+		lost->events += n;
+		if (lost->n_causes >= MODEL_LOST_CAUSES)
+			continue;
+		snprintf(names[i], sizeof(names[i]), "events_%s", mech_name(i) ? mech_name(i) : "other");
+		lost->cause[lost->n_causes].name = names[i];
+		lost->cause[lost->n_causes++].n = n;
+	}
 }
 
 #define FOLD_EVERY_NS 1000000000ull
@@ -269,15 +294,15 @@ int collector_read(struct collector *c)
 	int stats = kif_map_fd(c->kif, "stats");
 
 	model_set_clock(c->model, clock_ns());
-	collector_drain(c);
 	read_objnames(c);
+	collector_drain(c);
 	bpfmap_walk(kif_map_fd(c->kif, "endpoints"), sizeof(struct ep_key), &val, on_endpoint, c);
 	for_each_mech(i, ops)
 		if (ops->read)
 			ops->read(c, c->kif, c->model);
 	for (__u32 i = 0; i < STAT_MAX; i++) {
 		static const char *const names[STAT_MAX] = STAT_NAMES;
-		__u64 n = read_stat(c, stats, i);
+		__u64 n = collector_percpu_sum(c, stats, i);
 
 		if (STAT_EVENT_LOSS & (1u << i))
 			lost.events += n;
@@ -288,6 +313,7 @@ int collector_read(struct collector *c)
 			lost.cause[lost.n_causes++].n = n;
 		}
 	}
+	events_lost(c, &lost);
 	model_set_lost(c->model, &lost);
 	name_cgroups(c);
 	/*
@@ -429,9 +455,12 @@ void collector_tick(struct collector *c)
 	struct proc_ref one;
 
 	model_set_clock(c->model, now);
-	collector_drain(c);
-	/* names are recorded once per object: read (and free) them before the map fills */
+	/*
+	 * Names are recorded once per object: read (and free) them before the
+	 * map fills, and before the records, so an event names its FIFO.
+	 */
 	read_objnames(c);
+	collector_drain(c);
 	if (now > REAP_GRACE_NS && now - c->last_reap >= REAP_EVERY_NS &&
 	    model_reapable(c->model, now - REAP_GRACE_NS, &one, 1)) {
 		c->last_reap = now;

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/model.h"
 
 struct collector;
@@ -42,6 +43,8 @@ int collector_read(struct collector *c);
  */
 int collector_add_ring(struct collector *c, int fd, int (*fn)(void *ctx, void *data, size_t size),
 		       void *ctx);
+/* The sum over CPUs of a per-CPU array map's value at idx (0 if it cannot be read). */
+uint64_t collector_percpu_sum(struct collector *c, int fd, uint32_t idx);
 /* Possible CPUs, for per-CPU values. */
 int collector_ncpus(const struct collector *c);
 /* During reap(): whether (pid, start_ns) is being reaped. */

@@ -13,9 +13,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include "core/child.h"
 #include "core/cgroup.h"
 #include "core/collect.h"
+#include "core/events.h"
 #include "core/model.h"
 #include "core/opts.h"
 #include "core/out.h"
@@ -114,6 +117,7 @@ struct run {
 	int werr; /* errno of the first failed write of a report, 0 while all is well */
 	bool render_failed; /* a report could not be drawn (-f svg: Graphviz failed) */
 	struct promsrv *prom; /* --prometheus: the HTTP server */
+	struct events *ev;    /* --events: the ring's consumer */
 	struct prom_state *prom_st;
 };
 
@@ -135,6 +139,8 @@ static bool report(struct run *r, bool final)
 	char msg[512];
 
 	collector_read(r->coll);
+	/* the records drained above came before this report: their loss too */
+	events_tick(r->ev, (uint64_t)(now_s() * 1e9));
 	/* a live table counts the idle edges it hides: it needs them all */
 	s = model_snapshot(r->model, final, final || r->opts.full || r->ansi, now_s() - r->t0,
 			   time(NULL), &r->filter);
@@ -357,6 +363,8 @@ int main(int argc, char **argv)
 	cfg.filter_traced = r.opts.cmd != NULL;
 	cfg.bench_noop = r.opts.bench_noop;
 	cfg.want_hist = r.opts.hist;
+	cfg.want_events = r.opts.events;
+	cfg.ring_bytes = r.opts.ring_mb << 20;
 	cfg.map_entries = r.opts.map_entries;
 	/* BPF sees the kernel's pids: getpid() differs inside a pid namespace */
 	if (kernel_global_tgid(&cfg.self_tgid))
@@ -373,7 +381,9 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out;
 	}
-	r.ansi = r.opts.format == FMT_TABLE && isatty(r.out.fd) && r.opts.interval_s > 0;
+	/* an event stream scrolls: no live table over it */
+	r.ansi = r.opts.format == FMT_TABLE && isatty(r.out.fd) && r.opts.interval_s > 0 &&
+		 !r.opts.events;
 	r.model = model_new();
 	if (r.model) {
 		model_set_retention(r.model, (uint64_t)(r.opts.retention_s * 1e9));
@@ -384,6 +394,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ipctrace: cannot set up the collector: %s\n", strerror(errno));
 		exit_code = 1;
 		goto out;
+	}
+
+	r.t0 = now_s();
+	if (r.opts.events) {
+		r.ev = events_start(r.coll, loader_kif(ld), r.model, &r.filter, r.out.f,
+				    r.opts.format == FMT_JSON, (uint64_t)(r.t0 * 1e9));
+		if (!r.ev) {
+			fprintf(stderr, "ipctrace: cannot read the events ring buffer: %s\n",
+				strerror(errno));
+			exit_code = 1;
+			goto out;
+		}
 	}
 
 	/* system-wide, what was there before the hooks (a command's processes are all new) */
@@ -399,6 +421,14 @@ int main(int argc, char **argv)
 			exit_code = 1;
 			goto out;
 		}
+		if (r.ev) {
+			struct stat st;
+
+			/* a pipe's key is (s_dev as the kernel encodes it, inode) */
+			if (fstat(ch.go_fd, &st) == 0)
+				events_hide(r.ev, (uint64_t)major(st.st_dev) << 20 | minor(st.st_dev),
+					    st.st_ino);
+		}
 		e = child_release(&ch);
 		if (e) {
 			fprintf(stderr, "ipctrace: cannot run '%s': %s\n", r.opts.cmd[0], strerror(e));
@@ -408,7 +438,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	r.t0 = now_s();
 	next_prom = r.t0 + PROM_PERIOD_S;
 	if (r.prom)
 		prom_update(&r);
@@ -419,6 +448,12 @@ int main(int argc, char **argv)
 
 		sleep_tick();
 		collector_tick(r.coll);
+		if (r.ev) {
+			events_tick(r.ev, (uint64_t)(now_s() * 1e9));
+			note_write_error(&r, out_check(&r.out));
+			if (r.werr)
+				break;
+		}
 		if (child_reap(&ch, &status, false)) {
 			child_done = true;
 			break;
@@ -472,6 +507,7 @@ out:
 	signal(SIGCHLD, SIG_DFL);
 	promsrv_stop(r.prom);
 	prom_state_free(r.prom_st);
+	events_free(r.ev);
 	collector_free(r.coll);
 	loader_stop(ld);
 	model_free(r.model);

@@ -31,6 +31,8 @@ struct edge;
 struct edge_sink;
 struct join_info;
 struct proc_ref;
+struct ipc_event;
+struct ev_view;
 
 /* One value of the JSON "mech" field. */
 struct mech_kind {
@@ -140,6 +142,14 @@ struct mech_ops {
 	void (*dot_label)(const struct edge *e, const void *ext, FILE *f);
 	/* Extra DOT attributes, each starting with ", ". */
 	const char *(*dot_attrs)(const struct edge *e);
+
+	/* ---- --events (core/events.c) ---- */
+	/*
+	 * One of its records: the core filled v (object by object_name or the
+	 * model); add the kernel state (ev_field_*(), ev_state_add()), and
+	 * rename the object or op where the record says more.
+	 */
+	void (*event)(const struct ipc_event *e, struct ev_view *v);
 };
 
 /* ---- the table (user/mech/registry.c) ---- */

@@ -1586,6 +1586,29 @@ static bool end_matches(const struct model *m, const struct edge_end *end,
 	return false;
 }
 
+bool model_filter_active(const struct model_filter *f)
+{
+	return f && (f->n_pids > 0 || f->n_comms > 0 || f->n_cgroups > 0);
+}
+
+bool model_filter_proc(const struct model *m, const struct model_filter *f, uint32_t pid,
+		       uint64_t start_ns, const char *comm)
+{
+	const struct model_proc *p = start_ns ? model_proc_find(m, (struct proc_ref){ pid, start_ns })
+					      : NULL;
+	struct edge_end end = { .pid = pid };
+
+	if (!model_filter_active(f))
+		return true;
+	model_copy_comm(end.comm, comm);
+	if (p) {
+		end.ns_pid = p->ns_pid;
+		end.pidns = p->pidns;
+		end.cgroup_id = p->cgroup_id;
+	}
+	return end_matches(m, &end, f);
+}
+
 /*
  * -p/-c/--cgroup keep an edge if either end is one of the pids, current
  * comms, or in one of the cgroup subtrees.

@@ -197,6 +197,17 @@ struct model_filter {
 	int n_cgroups;
 };
 
+/* Whether f filters anything. */
+bool model_filter_active(const struct model_filter *f);
+/*
+ * Whether f keeps one process (--events: a task of an operation): pid as
+ * the kernel numbers it, start_ns its identity (0: not known; then its
+ * namespace pid and cgroup are not known either), comm its name.
+ */
+struct model;
+bool model_filter_proc(const struct model *m, const struct model_filter *f, uint32_t pid,
+		       uint64_t start_ns, const char *comm);
+
 struct edge_end {
 	uint32_t pid;          /* the kernel's (global) pid */
 	uint64_t start_ns;

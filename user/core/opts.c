@@ -36,6 +36,12 @@ static const char usage[] =
 "  -o, --output FILE    write reports to FILE instead of stdout\n"
 "      --full           every report carries all edges (default: interval reports\n"
 "                       carry the edges that changed; the final report all)\n"
+"      --events         one line (-f json: one record) per IPC operation as it\n"
+"                       happens, with the kernel state it found and the tasks it\n"
+"                       woke; then the final report (no interval reports\n"
+"                       unless -i is given)\n"
+"      --ring-mb N      --events: the ring buffer's size in MiB, a power of 2\n"
+"                       (default 8); records it has no room for are counted\n"
 "      --hist           log2 histograms of the blocked time of each edge end\n"
 "                       (the table: after it; JSON: \"hist\" on the edge)\n"
 "      --retention SEC  keep exited processes' edges with their pids this long\n"
@@ -55,7 +61,7 @@ static const char usage[] =
 "                       and its descendants, stop when it exits; exit with its status\n";
 
 enum { OPT_CHECK = 256, OPT_BENCH_NOOP, OPT_FULL, OPT_HIST, OPT_RETENTION, OPT_MAP_ENTRIES,
-       OPT_PROMETHEUS, OPT_MAX_SERIES, OPT_CGROUP };
+       OPT_PROMETHEUS, OPT_MAX_SERIES, OPT_CGROUP, OPT_EVENTS, OPT_RING_MB };
 
 static const struct option longopts[] = {
 	{ "format", required_argument, NULL, 'f' },
@@ -71,6 +77,8 @@ static const struct option longopts[] = {
 	{ "bench-noop", no_argument, NULL, OPT_BENCH_NOOP },
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "hist", no_argument, NULL, OPT_HIST },
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "ring-mb", required_argument, NULL, OPT_RING_MB },
 	{ "retention", required_argument, NULL, OPT_RETENTION },
 	{ "map-entries", required_argument, NULL, OPT_MAP_ENTRIES },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
@@ -227,8 +235,8 @@ static int parse_format(struct opts *o, const char *s, FILE *err)
 	else if (!strcmp(s, "svg"))
 		o->format = FMT_SVG;
 	else if (!strcmp(s, "events")) {
-		fprintf(err, "ipctrace: format 'events' is not available in this version "
-			"(use table, json, dot or svg)\n");
+		fprintf(err, "ipctrace: 'events' is not a format: use --events (with -f table "
+			"or json)\n");
 		return -1;
 	} else {
 		fprintf(err, "ipctrace: unknown format '%s' (use table, json, dot or svg)\n", s);
@@ -239,7 +247,7 @@ static int parse_format(struct opts *o, const char *s, FILE *err)
 
 int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FILE *err)
 {
-	bool interval_set = false, format_set = false;
+	bool interval_set = false, format_set = false, ring_set = false;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -247,6 +255,7 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 	o->mech_mask = mech_all_mask();
 	o->retention_s = OPTS_RETENTION_DEFAULT;
 	o->max_series = OPTS_MAX_SERIES_DEFAULT;
+	o->ring_mb = OPTS_RING_MB_DEFAULT;
 
 	optind = 0; /* full reset, so tests can parse more than once */
 	opterr = 0;
@@ -318,6 +327,25 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 		case OPT_HIST:
 			o->hist = true;
 			break;
+		case OPT_EVENTS:
+			o->events = true;
+			break;
+		case OPT_RING_MB: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || v < 1 ||
+			    v > OPTS_RING_MB_MAX || (v & (v - 1))) {
+				fprintf(err, "ipctrace: invalid --ring-mb '%s' (a power of 2, 1 to "
+					"%u)\n", optarg, OPTS_RING_MB_MAX);
+				goto fail;
+			}
+			o->ring_mb = v;
+			ring_set = true;
+			break;
+		}
 		case OPT_RETENTION:
 			if (parse_seconds(optarg, &o->retention_s)) {
 				fprintf(err, "ipctrace: invalid retention '%s' (seconds > 0)\n", optarg);
@@ -408,10 +436,27 @@ int opts_parse(struct opts *o, int argc, char **argv, bool is_tty, FILE *out, FI
 			"what interval reports would be; use -f or -o for a final report)\n");
 		goto fail;
 	}
+	if (ring_set && !o->events && !o->check) {
+		fprintf(err, "ipctrace: --ring-mb sizes the --events ring: add --events\n");
+		goto fail;
+	}
+	/* events are lines of text or JSON, between which a graph has no place */
+	if (o->events && (o->format == FMT_DOT || o->format == FMT_SVG) && !o->check) {
+		fprintf(err, "ipctrace: --events prints lines: use it with -f table or -f json\n");
+		goto fail;
+	}
+	if (o->events && o->prometheus && !o->check) {
+		fprintf(err, "ipctrace: --events and --prometheus do not go together (the "
+			"exporter serves counters; run two ipctrace)\n");
+		goto fail;
+	}
 	if (o->prometheus) {
 		o->quiet = !format_set && !o->output;
 		return 0;
 	}
+	/* an event stream is not a live table: reports only when -i asks */
+	if (o->events)
+		return 0;
 	if (!interval_set && o->format == FMT_TABLE && is_tty && !o->output)
 		o->interval_s = 1.0;
 	return 0;

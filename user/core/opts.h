@@ -18,6 +18,8 @@ enum out_format {
 #define OPTS_MAP_ENTRIES_MAX (1u << 24)
 #define OPTS_MAX_SERIES_DEFAULT 10000
 #define OPTS_MAX_SERIES_MAX 10000000
+#define OPTS_RING_MB_DEFAULT 8
+#define OPTS_RING_MB_MAX 1024
 
 struct opts {
 	enum out_format format;
@@ -34,6 +36,8 @@ struct opts {
 	int aggregate;       /* -a: an enum agg_key (core/model.h), AGG_PID (0) by default */
 	bool full;           /* --full: every report carries every edge */
 	bool hist;           /* --hist: log2 histograms of blocked time per edge end */
+	bool events;         /* --events: one record per IPC operation, then the final report */
+	uint32_t ring_mb;    /* --ring-mb: the events ring's size in MiB (a power of 2) */
 	double retention_s;  /* --retention: exited processes' edges kept with pids this long */
 	uint32_t map_entries; /* --map-entries: BPF map size, 0 = the built-in default */
 	const char *prometheus; /* --prometheus [ADDR:]PORT, NULL when not an exporter */

@@ -330,11 +330,18 @@ static void configure(struct loader *ld, const struct loader_cfg *cfg)
 	ld->k.mech_mask = cfg->mech_mask;
 	skel->rodata->bench_noop = cfg->bench_noop;
 	skel->rodata->want_hist = cfg->want_hist;
+	skel->rodata->want_events = cfg->want_events;
 	skel->rodata->fast_task = fast;
 	ld->k.map_entries = cfg->map_entries;
 	/* the shared per-process maps; modules size their own in configure() */
 	kif_map_resize(&ld->k, "endpoints");
 	kif_map_resize(&ld->k, "traced");
+	/* --events: the ring and the per-thread list of woken tasks (bpf/event.bpf.h) */
+	if (cfg->want_events)
+		kif_ring_size(&ld->k, "ipc_events", cfg->ring_bytes);
+	kif_map_shrink(&ld->k, fast ? "ev_stash" : "ev_tstash");
+	if (!cfg->want_events)
+		kif_map_shrink(&ld->k, fast ? "ev_tstash" : "ev_stash");
 	if (cfg->want_hist)
 		kif_map_resize(&ld->k, "blk_hist");
 	else
@@ -554,7 +561,9 @@ struct loader *loader_start(const struct loader_cfg *cfg, char *msg, size_t len)
 	configure(ld, cfg);
 
 	bpf_object__for_each_program(prog, ld->k.skel->obj) {
-		if (!prog_wanted(prog, cfg->mech_mask)) {
+		/* ev_*: --events' own programs (bpf/event.bpf.c) */
+		if (!prog_wanted(prog, cfg->mech_mask) ||
+		    (!cfg->want_events && !strncmp(bpf_program__name(prog), "ev_", 3))) {
 			bpf_program__set_autoload(prog, false);
 			continue;
 		}

@@ -18,6 +18,8 @@ struct loader_cfg {
 	bool filter_traced;  /* only the traced set (-- COMMAND mode) */
 	bool bench_noop;
 	bool want_hist;      /* --hist: fill the blk_hist map */
+	bool want_events;    /* --events: a record per operation on the ipc_events ring */
+	uint32_t ring_bytes; /* --events: that ring's size (a power of 2 of pages) */
 	uint32_t self_tgid;
 	uint32_t map_entries; /* size of the per-process counter maps, 0: as built */
 	bool verbose;        /* libbpf's debug output */
