@@ -70,8 +70,7 @@ void events_view(const struct ipc_event *e, const struct model *m, struct ev_vie
 	v->mech = mech_name(e->mech) ? mech_name(e->mech) : "unknown";
 	v->op = events_op_name(e->op);
 	v->no_bytes = kind && kind->no_bytes;
-	if (m)
-		model_object_name(m, e->mech, e->obj_a, e->obj_b, v->object, sizeof(v->object));
+	model_object_name(m, e->mech, e->obj_a, e->obj_b, v->object, sizeof(v->object));
 	if (ops && ops->event)
 		ops->event(e, v);
 }

@@ -31,7 +31,7 @@ void events_free(struct events *ev);
  */
 void events_hide(struct events *ev, uint64_t obj_a, uint64_t obj_b);
 
-/* The view of one record (m: object names; NULL leaves the object to the module). */
+/* The view of one record (m: recorded object names, a FIFO's path; may be NULL). */
 void events_view(const struct ipc_event *e, const struct model *m, struct ev_view *v);
 /* The name of an enum ipc_ev_op ("write"), "op?" for an unknown one. */
 const char *events_op_name(unsigned op);

@@ -712,7 +712,7 @@ void model_object_name(const struct model *m, int mech, uint64_t a, uint64_t b,
 		       char *buf, size_t len)
 {
 	uint64_t key[3] = { (uint64_t)mech, a, b };
-	long i = ktab_find(&m->objs, key);
+	long i = m ? ktab_find(&m->objs, key) : -1;
 	const char *name = i < 0 ? NULL : ((const struct obj_ent *)ktab_at(&m->objs, i))->name;
 	const struct mech_ops *ops = mech_module_of(mech);
 	const char *mname = mech_name(mech);

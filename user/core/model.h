@@ -137,7 +137,10 @@ void model_update_hist(struct model *m, struct proc_ref p, int mech, int dir, ui
 /* Display name of an object, e.g. the FIFO's path.  Copied; NULL: the default name. */
 void model_set_object_name(struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 			   const char *name);
-/* The name an object is shown by: its recorded name, else its module's or the default. */
+/*
+ * The name an object is shown by: its recorded name, else its module's or
+ * the default (m NULL: no recorded name).
+ */
 void model_object_name(const struct model *m, int mech, uint64_t obj_a, uint64_t obj_b,
 		       char *buf, size_t len);
 /* Whether a name was recorded for the object (model_set_object_name()). */
