@@ -39,7 +39,9 @@
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
 # CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
-# default "start pipe sock futex file loop"), BASE (a git revision to compare
+# default "start pipe sock futex file events loop"), EV_RATES (writes per
+# second offered in the events group's drop-rate rows, default "25000 50000
+# 100000 200000 400000"), BASE (a git revision to compare
 # with: `make bench BASE=v1.2` or `BASE=HEAD~3`; built once in .output/base).
 #
 # .output/base/REV is a copy of REV's tree (git archive), built with its
@@ -52,7 +54,7 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
-CASES=${CASES:-start pipe sock futex file loop}
+CASES=${CASES:-start pipe sock futex file events loop}
 # BASE=REV (a git revision): its ipctrace runs too, alternated with the
 # others in every round, and each row gets a "vs base" line: traced/base is
 # the change of this tree's cost against REV's, measured in one run.
@@ -66,7 +68,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 for f in ./ipctrace examples/bin/pingpong examples/bin/sock_pingpong examples/bin/futex_raw \
-	examples/bin/syscall_loop examples/bin/file_loop; do
+	examples/bin/syscall_loop examples/bin/file_loop examples/bin/event_rate; do
 	if [ ! -x "$f" ]; then
 		echo "bench/run.sh: $f is not built: run 'make all' first" >&2
 		exit 1
@@ -118,6 +120,7 @@ run() {
 	traced) ./ipctrace -f json -o /dev/null -- "$@" ;;
 	floor) ./ipctrace --bench-noop -f json -o /dev/null -- "$@" ;;
 	file) ./ipctrace -m all,file -f json -o /dev/null -- "$@" ;;
+	events) ./ipctrace --events -f json -o /dev/null -- "$@" ;;
 	base) "$base_bin" -f json -o /dev/null -- "$@" ;;
 	esac >/dev/null 2>"$err" || {
 		echo "bench/run.sh: the $variant run of '$*' failed:" >&2
@@ -314,6 +317,69 @@ if wanted file; then
 		"traced/untr" "file/untr" "file/traced"
 	measure_file "pwrite+pread" examples/bin/file_loop -c p -n "$ROUNDS"
 	measure_file "write+read" examples/bin/file_loop -c rw -n "$ROUNDS"
+fi
+
+# --events on the pipe ping-pong: untraced, traced (aggregate), --events
+# (JSON records written to /dev/null: every record is formatted), floor.
+measure_events() {
+	local name=$1 results=$tmp/results r k v ev_ratio fl_ratio order=(untraced traced events floor)
+	shift
+	: >"$results"
+	for ((r = 0; r < ROUNDS_N; r++)); do
+		declare -A ns=()
+		for ((k = 0; k < 4; k++)); do
+			v=${order[(r + k) % 4]}
+			ns[$v]=$(run "$v" "$@")
+		done
+		echo "${ns[untraced]} ${ns[traced]} ${ns[events]} ${ns[floor]}" >>"$results"
+		progress "  $name: round $((r + 1))/$ROUNDS_N"
+		unset ns
+	done
+	progress ""
+	ev_ratio=$(median_ratio 3 1 "$results")
+	fl_ratio=$(median_ratio 4 1 "$results")
+	printf '%-18s %9s %9s %9s %9s %11s %11s %11s %7s\n' "$name" "$(col_ms 1 "$results")" \
+		"$(col_ms 2 "$results")" "$(col_ms 3 "$results")" "$(col_ms 4 "$results")" \
+		"$(printf '%.3f' "$(median_ratio 2 1 "$results")")" \
+		"$(printf '%.3f' "$ev_ratio")" "$(printf '%.3f' "$(median_ratio 3 4 "$results")")" \
+		"$(awk -v e="$ev_ratio" -v f="$fl_ratio" 'BEGIN { print (e <= 1.25 || e <= 1.25 * f) ? "ok" : "over" }')"
+	printf '%-18s %9s %9s %9s %9s %11s %11s %11s\n' "" \
+		"$(col_per 1 "$results" "$ROUNDS" 1000 us)" "$(col_per 2 "$results" "$ROUNDS" 1000 us)" \
+		"$(col_per 3 "$results" "$ROUNDS" 1000 us)" "$(col_per 4 "$results" "$ROUNDS" 1000 us)" \
+		"$(spread_ratio 2 1 "$results")" "$(spread_ratio 3 1 "$results")" \
+		"$(spread_ratio 3 4 "$results")"
+}
+
+if wanted events; then
+	echo
+	echo "--events: pipe ping-pong, $ROUNDS round trips of 1 B (4 records each), records as JSON" \
+		"to /dev/null"
+	printf '%-18s %9s %9s %9s %9s %11s %11s %11s %7s\n' "case" "untraced" "traced" "events" \
+		"floor" "traced/untr" "events/untr" "events/flr" "target"
+	measure_events "1B unpinned" examples/bin/pingpong -n "$ROUNDS" -s 1
+	measure_events "1B pinned" examples/bin/pingpong -n "$ROUNDS" -s 1 -C "$CPU"
+	echo "  target: events/untr <= 1.25, or within 1.25x the floor where the floor itself is above"
+	# The rate at which the ring starts to drop: a pipe written at a fixed
+	# rate for 2 s, one record per write and per read, JSON to a file.
+	echo
+	echo "--events drop rate: examples/bin/event_rate (1-byte writes at a fixed rate, one read" \
+		"each), 2 s, default ring (8 MiB)"
+	printf '%-18s %12s %12s %12s %9s\n' "writes/s" "records/s" "written" "lost" "lost %"
+	for rate in ${EV_RATES:-25000 50000 100000 200000 400000}; do
+		./ipctrace --events -f json -o "$tmp/ev.json" -- examples/bin/event_rate -r "$rate" -d 2 \
+			>/dev/null 2>"$tmp/ev.err" || {
+			echo "bench/run.sh: the --events run at $rate writes/s failed:" >&2
+			cat "$tmp/ev.err" >&2
+			exit 1
+		}
+		written=$(grep -c '"type":"event"' "$tmp/ev.json" || true)
+		lost=$(grep '"final":true' "$tmp/ev.json" | grep '"type":"report"' |
+			sed -n 's/.*"lost":{"events":\([0-9]*\).*/\1/p')
+		ns=$(bench_ns "$tmp/ev.err")
+		awk -v r="$rate" -v w="$written" -v l="${lost:-0}" -v ns="$ns" 'BEGIN {
+			printf "%-18s %12.0f %12d %12d %8.2f%%\n", r, (w + l) / (ns / 1e9), w, l,
+				(w + l) ? 100 * l / (w + l) : 0 }'
+	done
 fi
 
 # Start-up and exit: `ipctrace -- true` wall time, as a user sees it (the

@@ -21,7 +21,7 @@ static char *render(const struct ipc_event *e, bool json)
 	FILE *f = open_memstream(&buf, &len);
 
 	events_view(e, NULL, &v);
-	render_event(&v, 1.5, json, f);
+	render_event(&v, 1500000000ull, json, f);
 	fclose(f);
 	return buf;
 }
@@ -154,7 +154,7 @@ static char *lost_line(bool json)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	render_events_lost(123, names, n, 2, 2.25, json, f);
+	render_events_lost(123, names, n, 2, 2250000000ull, json, f);
 	fclose(f);
 	return buf;
 }

@@ -106,7 +106,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (!wanted(ev, e))
 		return 0;
 	events_view(e, ev->m, &v);
-	render_event(&v, e->ts_ns >= ev->t0_ns ? (e->ts_ns - ev->t0_ns) / 1e9 : 0, ev->json, ev->f);
+	render_event(&v, e->ts_ns >= ev->t0_ns ? e->ts_ns - ev->t0_ns : 0, ev->json, ev->f);
 	return 0;
 }
 
@@ -152,7 +152,7 @@ void events_tick(struct events *ev, uint64_t now_ns)
 		return;
 	ev->lost_told = total;
 	render_events_lost(total, names, n, count,
-			   now_ns >= ev->t0_ns ? (now_ns - ev->t0_ns) / 1e9 : 0, ev->json, ev->f);
+			   now_ns >= ev->t0_ns ? now_ns - ev->t0_ns : 0, ev->json, ev->f);
 }
 
 void events_hide(struct events *ev, uint64_t obj_a, uint64_t obj_b)

@@ -63,12 +63,30 @@ static bool is_unsafe_display(uint32_t cp)
 	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* Bytes of s up to its end that are printable ASCII, and not quote or backslash if json. */
+static size_t plain_prefix(const char *s, bool json)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f && (!json || (*p != '"' && *p != '\\')))
+		p++;
+	return p - (const unsigned char *)s;
+}
+
 void json_put_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t plain = plain_prefix((const char *)p, true);
 	uint32_t cp;
 	int len;
 
+	/* the common name needs no escape: one write (--events writes millions) */
+	if (!p[plain]) {
+		fputc('"', f);
+		fwrite(p, 1, plain, f);
+		fputc('"', f);
+		return;
+	}
 	fputc('"', f);
 	while (*p) {
 		len = utf8_next(p, &cp);
@@ -197,6 +215,10 @@ static void clean_put(FILE *f, const char *s, int width, bool keep_tail)
 
 	if (!s)
 		s = "";
+	if (width == 0 && !s[plain_prefix(s, false)]) {
+		fputs(s, f);
+		return;
+	}
 	n = clean_count(s);
 	if (width == 0 || n <= w) {
 		shown = n;
