@@ -50,6 +50,12 @@ demo() {
 demo "A pipeline: producer | filter | consumer, two pipes, and each stage's SIGCHLD" \
 	./ipctrace -f table -- examples/bin/pipeline -n 2000 -s 100
 
+demo "Per operation (--events): what the kernel did at each call -- the pipe's buffers, who slept, whom a write woke" \
+	./ipctrace --events -- examples/bin/pipeline -n 6 -s 100
+
+demo "--events on backpressure: writes that found the pipe full, and how long they slept" \
+	./ipctrace --events -m pipe -- examples/bin/slow_consumer -n 24 -d 20
+
 demo "Signals: kill, sigqueue, tgkill and pidfd_send_signal one way, acks the other" \
 	./ipctrace -f table -- examples/bin/signals -n 50
 
@@ -93,6 +99,7 @@ cat <<'EOF'
 To draw it:   sudo ./ipctrace -f svg -o pipeline.svg -- examples/bin/pipeline
 Everything:   sudo ./ipctrace            (system-wide, live table; Ctrl-C for the final report)
 As JSON:      sudo ./ipctrace -f json -o trace.json -- YOUR COMMAND
+Every call:   sudo ./ipctrace --events -- YOUR COMMAND   (docs/tour.md walks through the examples)
 EOF
 
 if [ "$failed" -ne 0 ]; then
