@@ -33,6 +33,8 @@
 #include "word.bpf.h"
 #include "path.bpf.h"
 #include "sem_stash.bpf.h"
+#include "event.bpf.h"
+#include "wake.bpf.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -77,6 +79,13 @@ struct futex_stash {
 	__u8 nkeys;            /* a[]/b[] filled */
 	__u8 wake_keys;        /* the first wake_keys of them had a wake call */
 	__u8 pad;
+	/* --events (event.bpf.h) only */
+	__u64 ev_nvcsw;        /* voluntary context switches at entry */
+	__u64 ev_val;          /* val: a wait's expected value, a wake's nr_wake */
+	__u64 ev_val2;         /* a requeue's nr_requeue */
+	__u16 ev_op;           /* enum ipc_ev_op */
+	__u8 ev_cmd;           /* FUTEX_* command, or FX2_* */
+	__u8 ev_pad[5];
 };
 
 /*
@@ -280,6 +289,10 @@ static __always_inline int futex_arm(__u64 id, struct futex_stash *st)
 		return 0;
 	}
 	st->ts = bpf_ktime_get_ns();
+	if (want_events) {
+		st->ev_nvcsw = current_nvcsw();
+		ev_begin(st->ts);
+	}
 	if (st->call == FX_WAKE)
 		__sync_fetch_and_add(&futex_posting, 1);
 	else
@@ -380,6 +393,69 @@ static __always_inline bool futex_match(const struct futex_stash *st,
 	return false;
 }
 
+/* ---- --events (event.bpf.h) ---- */
+
+/* What the call is, for its record: op as ipctrace classifies it, cmd, and its counts. */
+static __always_inline void futex_ev_enter(struct futex_stash *st, __u8 cmd, __u64 val,
+					   __u64 val2)
+{
+	if (!want_events)
+		return;
+	st->ev_cmd = cmd;
+	st->ev_val = val;
+	st->ev_val2 = val2;
+	if (st->call == FX_WAIT)
+		st->ev_op = EV_OP_FUTEX_WAIT;
+	else if (st->call == FX_LOCK_PI)
+		st->ev_op = EV_OP_FUTEX_LOCK;
+	else if (cmd == FUTEX_UNLOCK_PI)
+		st->ev_op = EV_OP_FUTEX_UNLOCK;
+	else if (cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_CMP_REQUEUE_PI ||
+		 cmd == FX2_REQUEUE)
+		st->ev_op = EV_OP_FUTEX_REQUEUE;
+	else
+		st->ev_op = EV_OP_FUTEX_WAKE;
+	/* val2 is a count for these only (a wait's is its timeout) */
+	if (st->ev_op != EV_OP_FUTEX_REQUEUE && cmd != FUTEX_WAKE_OP)
+		st->ev_val2 = 0;
+}
+
+/*
+ * One record per call, on word (a, b): the first word, or the one a wait
+ * was woken on.  obj_a is the word's file (offset 0), under which the BPF
+ * side names it (futex_record_name), the offset goes in state[1]: the
+ * module names the word as the edges do.  state[] = the word's value at
+ * return (-1: not read, or another word than uaddr), its offset, cmd,
+ * val, val2, the words the call named, the pid of the waker from another
+ * process that ended this wait (0: none).
+ */
+static __always_inline void futex_ev_emit(const struct futex_stash *st, long ret, __u64 a,
+					  __u64 b, __u32 waker)
+{
+	struct ipc_event *e = ev_reserve(MECH_FUTEX, st->ev_op, st->start_ns);
+	__u32 word;
+
+	if (!e)
+		return;
+	e->obj_a = a & ~0xffffffffull;
+	e->obj_b = b;
+	e->ret = ret;
+	e->dir = st->call == FX_WAKE ? DIR_TX : DIR_RX;
+	e->bytes = st->call == FX_WAKE ? st->ev_val : 0;
+	ev_blocked(e, st->ts, slept_since(st->ev_nvcsw));
+	e->state[0] = -1;
+	if (a == st->a[0] && b == st->b[0] &&
+	    !bpf_probe_read_user(&word, sizeof(word), (void *)st->uaddr))
+		e->state[0] = word;
+	e->state[1] = (__u32)a;
+	e->state[2] = st->ev_cmd;
+	e->state[3] = st->ev_val;
+	e->state[4] = st->ev_val2;
+	e->state[5] = st->nkeys;
+	e->state[6] = waker;
+	ev_submit(e);
+}
+
 static __always_inline int futex_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -388,7 +464,7 @@ static __always_inline int futex_exit(long ret)
 	struct futex_ep_val *v;
 	__u64 dt, wa = 0, wb = 0;
 	bool blocked, woken = false, died = false;
-	__u32 word = 0;
+	__u32 word = 0, waker = 0;
 
 	if (!st)
 		return 0;
@@ -404,6 +480,8 @@ static __always_inline int futex_exit(long ret)
 			if (v)
 				__sync_fetch_and_add(&v->wake_calls, 1);
 		}
+		if (want_events)
+			futex_ev_emit(st, ret, st->a[0], st->b[0], 0);
 		futex_done(tid, st);
 		return 0;
 	}
@@ -423,8 +501,10 @@ static __always_inline int futex_exit(long ret)
 				woken = futex_match(st, r, &wa, &wb);
 			}
 		}
-		if (woken)
+		if (woken) {
 			futex_wake_account(st, r, wa, wb, dt, died);
+			waker = r->waker_tgid;
+		}
 		bpf_map_delete_elem(&futex_woken, &tid);
 	}
 	/* EAGAIN (the word had changed) and the like never slept */
@@ -438,6 +518,8 @@ static __always_inline int futex_exit(long ret)
 			__sync_fetch_and_add(&v->wait_ns, dt);
 		}
 	}
+	if (want_events)
+		futex_ev_emit(st, ret, woken ? wa : st->a[0], woken ? wb : st->b[0], waker);
 	futex_done(tid, st);
 	return 0;
 }
@@ -481,6 +563,7 @@ int futex_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!st)
 		return 0;
 	st->uaddr = uaddr;
+	futex_ev_enter(st, cmd, ctx->args[2], ctx->args[3]);
 	if (!futex_add_word(st, uaddr))
 		return futex_arm(id, st);
 	if (cmd == FUTEX_WAKE_OP) {
@@ -511,7 +594,7 @@ int futex_exit_futex(struct trace_event_raw_sys_exit *ctx)
 }
 
 /* futex_wait and futex_wake (Linux 6.7): one word, FUTEX2_PRIVATE in flags. */
-static __always_inline int futex2_enter(__u64 uaddr, unsigned int flags, __u8 call)
+static __always_inline int futex2_enter(__u64 uaddr, unsigned int flags, __u8 call, __u64 val)
 {
 	struct futex_stash *st;
 	__u64 id;
@@ -523,6 +606,7 @@ static __always_inline int futex2_enter(__u64 uaddr, unsigned int flags, __u8 ca
 	if (!st)
 		return 0;
 	st->uaddr = uaddr;
+	futex_ev_enter(st, call == FX_WAKE ? FX2_WAKE : FX2_WAIT, val, 0);
 	futex_add_word(st, uaddr);
 	st->wake_keys = call == FX_WAKE ? st->nkeys : 0;
 	return futex_arm(id, st);
@@ -532,7 +616,7 @@ static __always_inline int futex2_enter(__u64 uaddr, unsigned int flags, __u8 ca
 SEC("tracepoint/syscalls/sys_enter_futex_wait")
 int futex_enter_wait2(struct trace_event_raw_sys_enter *ctx)
 {
-	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAIT);
+	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAIT, ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_futex_wait")
@@ -545,7 +629,7 @@ int futex_exit_wait2(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_futex_wake")
 int futex_enter_wake2(struct trace_event_raw_sys_enter *ctx)
 {
-	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAKE);
+	return futex2_enter(ctx->args[0], ctx->args[3], FX_WAKE, ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_futex_wake")
@@ -596,6 +680,7 @@ int futex_enter_waitv(struct trace_event_raw_sys_enter *ctx)
 	l.st = futex_begin(id, FX_WAIT);
 	if (!l.st)
 		return 0;
+	futex_ev_enter(l.st, FX2_WAITV, nr, 0);
 	bpf_loop(nr, waitv_word_cb, &l, 0);
 	return futex_arm(id, l.st);
 }
@@ -621,6 +706,10 @@ int futex_enter_requeue2(struct trace_event_raw_sys_enter *ctx)
 	st = futex_begin(id, FX_WAKE);
 	if (!st)
 		return 0;
+	if (want_events) {
+		st->uaddr = w[0].uaddr;
+		futex_ev_enter(st, FX2_REQUEUE, ctx->args[2], ctx->args[3]);
+	}
 	if (futex_add_word(st, w[0].uaddr)) {
 		st->wake_keys = 1;
 		if (futex_add_word(st, w[1].uaddr)) {

@@ -396,6 +396,14 @@ struct futex_ep_val {
 	char comm[IPC_COMM_LEN];
 };
 
+/* --events: a futex record's command, futex()'s FUTEX_* (0..13) or a futex2 call. */
+enum futex_ev_cmd2 {
+	FX2_WAIT = 64,
+	FX2_WAKE = 65,
+	FX2_WAITV = 66,
+	FX2_REQUEUE = 67,
+};
+
 /*
  * --events: one record per IPC operation, on the "ipc_events" ring buffer
  * (bpf/event.bpf.h), formatted by the mechanism's module (user/mech/,

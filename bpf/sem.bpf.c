@@ -21,11 +21,18 @@
 #include "common.bpf.h"
 #include "word.bpf.h"
 #include "sem_stash.bpf.h"
+#include "event.bpf.h"
+#include "wake.bpf.h"
 
 #define SEM_NUM_BITS 16      /* obj_b = semid << 16 | sem_num (SEMMSL <= 32000) */
 #define SETVAL 16
 #define SETALL 17
 #define IPC_64 0x0100
+#define IPC_SEM_IDS 0        /* ipc_namespace.ids[]: sem 0, msg 1, shm 2 */
+#define IPCMNI_SHIFT 15      /* ipc/util.h: idr index bits of an id ... */
+#define IPCMNI_EXT_SHIFT 24  /* ... or with the ipcmni_extend boot option */
+#define EAGAIN 11
+#define EOVERFLOW 75
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -175,11 +182,126 @@ static long sops_account_cb(__u32 i, void *data)
 	return 0;
 }
 
+/* ---- --events (event.bpf.h): the semaphore's value, read where the kernel keeps it ---- */
+
+/*
+ * idr_find() on the namespace's sem ids: a walk down the xarray (64 slots
+ * per node, at most 4 levels for 24 index bits), as mq.bpf.c does for msg.
+ */
+static __always_inline struct kern_ipc_perm *sem_idr_find(struct ipc_namespace *ns, __u32 idx)
+{
+	__u64 slots = bpf_core_field_offset(struct xa_node, slots);
+	__u64 e = (__u64)BPF_CORE_READ(ns, ids[IPC_SEM_IDS].ipcs_idr.idr_rt.xa_head);
+	__u32 base = BPF_CORE_READ(ns, ids[IPC_SEM_IDS].ipcs_idr.idr_base);
+	bool walked = false;
+	__u64 off;
+	__u8 shift;
+
+	if (idx < base)
+		return NULL;
+	idx -= base;
+	for (int i = 0; i < 5; i++) {
+		/* xa_is_node(): an internal entry (low bits 10) above 4096 */
+		if ((e & 3) != 2 || e <= 4096)
+			break;
+		shift = BPF_CORE_READ((struct xa_node *)(e - 2), shift);
+		if (shift > 60 || (!walked && (idx >> shift) > 63))
+			return NULL;
+		off = (idx >> shift) & 63;
+		if (bpf_probe_read_kernel(&e, sizeof(e), (void *)(e - 2) + slots + off * 8))
+			return NULL;
+		walked = true;
+	}
+	if ((!walked && idx) || (e & 3) || !e)
+		return NULL;
+	return (struct kern_ipc_perm *)e;
+}
+
+/*
+ * semval of semaphore num of the set semid in the current ipc namespace
+ * (sem_array.sems[num].semval, read without the lock: the value at about
+ * the call's return), and the set's size in *nsems; -1 if the set is gone.
+ */
+static __always_inline __s64 sem_value(int semid, __u32 num, __s64 *nsems)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ipc_namespace *ns = BPF_CORE_READ(task, nsproxy, ipc_ns);
+	struct kern_ipc_perm *perm;
+	struct sem_array *sma;
+	__u32 id = semid;
+	int val = -1;
+
+	/* ipcid_to_idx() keeps 15 low bits, or 24 with ipcmni_extend: the one whose set has this id */
+	perm = sem_idr_find(ns, id & ((1u << IPCMNI_SHIFT) - 1));
+	if (!perm || BPF_CORE_READ(perm, id) != semid) {
+		perm = sem_idr_find(ns, id & ((1u << IPCMNI_EXT_SHIFT) - 1));
+		if (!perm || BPF_CORE_READ(perm, id) != semid)
+			return -1;
+	}
+	if (BPF_CORE_READ(perm, deleted))
+		return -1;
+	sma = (void *)perm - bpf_core_field_offset(struct sem_array, sem_perm);
+	*nsems = BPF_CORE_READ(sma, sem_nsems);
+	if (num >= *nsems)
+		return -1;
+	/* sems[] is a flexible array of a struct whose size CO-RE knows, not the compiler */
+	if (bpf_probe_read_kernel(&val, sizeof(val),
+				  (void *)sma + bpf_core_field_offset(struct sem_array, sems) +
+				  num * bpf_core_type_size(struct sem) +
+				  bpf_core_field_offset(struct sem, semval)))
+		return -1;
+	return val;
+}
+
+/* Entry of a traced call: what the record needs at exit, and arm the woke list. */
+static __always_inline void sem_ev_enter(struct sem_stash *st, __u32 nsops)
+{
+	if (!want_events)
+		return;
+	st->ev_nsops = nsops;
+	st->ev_nvcsw = current_nvcsw();
+	ev_begin(st->ts);
+}
+
+/*
+ * A semop's record, on its first sembuf's semaphore (the edge's object):
+ * state[] = its value after the call (-1: the set is gone), sem_num,
+ * sem_op, nsops, sem_flg, the set's size, the pid of the poster that woke
+ * this call (0: none seen).  semctl SETVAL/SETALL: the value of sem_num,
+ * cmd in state[2].
+ */
+static __always_inline void sysv_ev_emit(const struct sem_stash *st, long ret)
+{
+	const struct sembuf_u *sb = &st->sops[0];
+	struct ipc_event *e;
+	__s64 nsems = 0;
+	bool semctl = st->call == SEMC_SEMCTL;
+
+	e = ev_reserve(MECH_SEM, semctl ? EV_OP_SEMCTL : EV_OP_SEMOP, st->start_ns);
+	if (!e)
+		return;
+	e->obj_a = st->match_a;
+	e->obj_b = st->match_b << SEM_NUM_BITS | sb->sem_num;
+	e->ret = ret;
+	e->bytes = semctl ? 0 : sb->sem_op < 0 ? -sb->sem_op : sb->sem_op;
+	e->dir = sb->sem_op > 0 || semctl ? DIR_TX : DIR_RX;
+	ev_blocked(e, st->ts, slept_since(st->ev_nvcsw));
+	e->state[0] = sem_value(st->match_b, sb->sem_num, &nsems);
+	e->state[1] = sb->sem_num;
+	e->state[2] = semctl ? st->ev_cmd : sb->sem_op;
+	e->state[3] = st->ev_nsops;
+	e->state[4] = sb->sem_flg;
+	e->state[5] = nsems;
+	e->state[6] = st->waker_tgid;
+	ev_submit(e);
+}
+
 static __always_inline int sysv_semop_enter(int semid, const struct sembuf_u *usops,
 					    unsigned int nsops)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sops_loop l = { .usops = usops, .post_idx = -1, .wait_idx = -1, .zero_idx = -1 };
+	unsigned int nsops_asked = nsops;
 	__u32 tid = (__u32)id;
 	struct sem_stash *st;
 	int wait_idx;
@@ -210,6 +332,7 @@ static __always_inline int sysv_semop_enter(int semid, const struct sembuf_u *us
 	st->match_a = ipc_ns_inum();
 	st->match_b = semid;
 	st->ts = bpf_ktime_get_ns();
+	sem_ev_enter(st, nsops_asked);
 	/* A decrement can wake a wait-for-zero: any non-zero op may wake. */
 	stash_arm(st, l.post_idx >= 0 || l.wait_idx >= 0, l.wait_idx >= 0 || l.zero_idx >= 0);
 	return 0;
@@ -234,6 +357,8 @@ static __always_inline int sysv_exit(long ret)
 		if (st->waker_tgid)
 			wake_account(st, st->match_a, st->match_b << SEM_NUM_BITS | st->wait_num, l.dt);
 	}
+	if (want_events && st->call != SEMC_PPOST && st->call != SEMC_PWAIT)
+		sysv_ev_emit(st, ret);
 	stash_drop(tid, st);
 	return 0;
 }
@@ -295,6 +420,12 @@ int sem_enter_semctl(struct trace_event_raw_sys_enter *ctx)
 	st->match_a = ipc_ns_inum();
 	st->match_b = semid;
 	st->ts = bpf_ktime_get_ns();
+	if (want_events) {
+		/* SETALL: the record shows semaphore 0 */
+		st->sops[0].sem_num = cmd == SETVAL ? ctx->args[1] : 0;
+		st->ev_cmd = cmd;
+		sem_ev_enter(st, 0);
+	}
 	stash_arm(st, true, false);
 	return 0;
 }
@@ -365,8 +496,46 @@ static __always_inline int psem_enter(__u64 addr, __u8 call)
 	st->match_a = k.obj_a;
 	st->match_b = k.obj_b;
 	st->ts = bpf_ktime_get_ns();
+	if (want_events) {
+		st->ev_uaddr = addr;
+		sem_ev_enter(st, 0);
+	}
 	stash_arm(st, call == SEMC_PPOST, call == SEMC_PWAIT);
 	return 0;
+}
+
+/*
+ * A sem_post's or a wait's record: state[] = the value after the call and
+ * the waiters glibc counts (its new_sem with 64-bit atomics: value in the
+ * low 32 bits of the first word, waiters in the high 32; -1: not
+ * readable), the pid of the poster that woke this wait (0: none seen).
+ * The C library's -1 becomes -errno: the error the wait's futex call
+ * returned, else the one failure with no system call (sem_trywait's
+ * EAGAIN; sem_post's EOVERFLOW).
+ */
+static __always_inline void psem_ev_emit(const struct sem_stash *st, int ret)
+{
+	bool post = st->call == SEMC_PPOST;
+	struct ipc_event *e;
+	__u64 word;
+
+	e = ev_reserve(MECH_SEM, post ? EV_OP_SEM_POST : EV_OP_SEM_WAIT, st->start_ns);
+	if (!e)
+		return;
+	e->obj_a = st->match_a;
+	e->obj_b = st->match_b;
+	e->ret = !ret ? 0 : st->ev_errno ? -(__s64)st->ev_errno : post ? -EOVERFLOW : -EAGAIN;
+	e->bytes = 1;
+	e->dir = post ? DIR_TX : DIR_RX;
+	ev_blocked(e, st->ts, slept_since(st->ev_nvcsw));
+	if (!bpf_probe_read_user(&word, sizeof(word), (void *)st->ev_uaddr)) {
+		e->state[0] = (__u32)word;
+		e->state[1] = word >> 32;
+	} else {
+		e->state[0] = e->state[1] = -1;
+	}
+	e->state[6] = st->waker_tgid;
+	ev_submit(e);
 }
 
 static __always_inline int psem_exit(long ret)
@@ -394,6 +563,8 @@ static __always_inline int psem_exit(long ret)
 		if (st->call == SEMC_PWAIT && st->waker_tgid)
 			wake_account(st, st->match_a, st->match_b, dt);
 	}
+	if (want_events)
+		psem_ev_emit(st, ret);
 	stash_drop(tid, st);
 	return 0;
 }
@@ -421,6 +592,25 @@ SEC("uretprobe")
 int BPF_KRETPROBE(sem_wait_ret, int ret)
 {
 	return psem_exit(ret);
+}
+
+/*
+ * --events only (the loader loads ev_* programs with it): the error a
+ * traced wait's futex call returned, which the C library makes its errno.
+ * EAGAIN (the word changed) only makes it look again.
+ */
+SEC("tracepoint/syscalls/sys_exit_futex")
+int ev_psem_futex_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sem_stash *st;
+
+	if (!want_events || !psem_active || ctx->ret >= 0 || ctx->ret == -EAGAIN)
+		return 0;
+	st = bpf_map_lookup_elem(&sem_stash, &tid);
+	if (st && st->call == SEMC_PWAIT)
+		st->ev_errno = -ctx->ret;
+	return 0;
 }
 
 /* sem_open(name, oflag, ...): the name, for "psem:/name". */

@@ -47,6 +47,12 @@ struct sem_stash {
 	__u8 charge;         /* index of the sembuf that gets the blocked time */
 	__u8 pad[7];
 	struct sembuf_u sops[SEM_SOPS_MAX];
+	/* --events (event.bpf.h) only */
+	__u64 ev_uaddr;      /* POSIX: the sem_t, read back at return */
+	__u64 ev_nvcsw;      /* voluntary context switches at entry */
+	__u32 ev_nsops;      /* SysV: the nsops asked, before the cut to SEM_SOPS_MAX */
+	__u16 ev_cmd;        /* semctl: SETVAL or SETALL */
+	__u16 ev_errno;      /* POSIX wait: the failure its futex call returned */
 };
 
 /* LRU: a thread killed (or longjmp'd) inside a call never reaches its exit. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "core/ktab.h"
 #include "kernel/bpfmap.h"
 #include "kernel/kif.h"
@@ -26,6 +27,7 @@ _Static_assert(sizeof(struct futex_ep_key) == 32, "futex_ep_key layout");
 _Static_assert(sizeof(struct futex_ep_val) == 24 + IPC_COMM_LEN, "futex_ep_val layout");
 
 #define FILE_KEY(a) ((a) & ~0xffffffffull)
+#define FUTEX_WAKE_OP_CMD 5
 #define WORD_OFF(a) ((uint32_t)(a))
 
 /* One process's calls on one word. */
@@ -355,6 +357,84 @@ static bool futex_object_name(int mech, uint64_t obj_a, uint64_t obj_b, char *bu
 	return true;
 }
 
+/* ---- --events ---- */
+
+static const char *const futex_cmds[] = {
+	"FUTEX_WAIT", "FUTEX_WAKE", "FUTEX_FD", "FUTEX_REQUEUE", "FUTEX_CMP_REQUEUE",
+	"FUTEX_WAKE_OP", "FUTEX_LOCK_PI", "FUTEX_UNLOCK_PI", "FUTEX_TRYLOCK_PI",
+	"FUTEX_WAIT_BITSET", "FUTEX_WAKE_BITSET", "FUTEX_WAIT_REQUEUE_PI",
+	"FUTEX_CMP_REQUEUE_PI", "FUTEX_LOCK_PI2",
+};
+
+static const char *futex_cmd_name(int64_t cmd)
+{
+	if (cmd >= 0 && cmd < (int64_t)(sizeof(futex_cmds) / sizeof(*futex_cmds)))
+		return futex_cmds[cmd];
+	switch (cmd) {
+	case FX2_WAIT: return "futex_wait";
+	case FX2_WAKE: return "futex_wake";
+	case FX2_WAITV: return "futex_waitv";
+	case FX2_REQUEUE: return "futex_requeue";
+	}
+	return "?";
+}
+
+/*
+ * bpf/futex.bpf.c's records: obj_a is the word's file (offset 0) and
+ * state[] = the word's value at return (-1: not read), its offset, the
+ * command, val, val2, the words named, the waker of another process that
+ * ended a wait.  The object is named as the edges name it (word_name()):
+ * the file's recorded name, which the core looked up, and the offset.
+ */
+static void futex_event(const struct ipc_event *e, struct ev_view *v)
+{
+	const __s64 *st = e->state;
+	uint32_t off = (uint32_t)st[1];
+	bool wait = e->op == EV_OP_FUTEX_WAIT || e->op == EV_OP_FUTEX_LOCK;
+	char name[EV_OBJECT_MAX];
+
+	/* unnamed (or no model): the core's default for the file, "futex:[INODE]+0x0" */
+	if (!v->object[0] || !strncmp(v->object, "futex:[", 7))
+		snprintf(v->object, sizeof(v->object), "futex:[%" PRIu64 "]+0x%" PRIx32, (uint64_t)e->obj_b,
+			 off);
+	else {
+		snprintf(name, sizeof(name), "%s", v->object);
+		snprintf(v->object, sizeof(v->object), "futex:%.*s+0x%" PRIx32,
+			 (int)sizeof(name) - 24, name, off);
+	}
+	ev_field_str(v, "cmd", futex_cmd_name(st[2]));
+	if (st[0] >= 0)
+		ev_field_int(v, "word", st[0]);
+	if (e->op == EV_OP_FUTEX_WAIT && st[2] != FX2_WAITV)
+		ev_field_int(v, "expected", (uint32_t)st[3]);
+	if (wait) {
+		ev_field_bool(v, "blocked", v->slept);
+		if (st[6])
+			ev_field_int(v, "woken_by", st[6]);
+	}
+	if (e->op == EV_OP_FUTEX_WAKE || e->op == EV_OP_FUTEX_REQUEUE)
+		ev_field_int(v, "nr_wake", (int32_t)st[3]);
+	if (e->op == EV_OP_FUTEX_REQUEUE)
+		ev_field_int(v, "nr_requeue", (int32_t)st[4]);
+	if (st[2] == FUTEX_WAKE_OP_CMD)
+		ev_field_int(v, "nr_wake2", (int32_t)st[4]);
+	/* a wake's result is the waiters it woke; a requeue's those woken and moved */
+	if (e->ret >= 0 && e->op == EV_OP_FUTEX_WAKE)
+		ev_field_int(v, "woken", e->ret);
+	if (e->ret >= 0 && e->op == EV_OP_FUTEX_REQUEUE)
+		ev_field_int(v, "woken_or_requeued", e->ret);
+	if (st[5] > 1)
+		ev_field_int(v, "words", st[5]);
+
+	ev_state_add(v, "%s", futex_cmd_name(st[2]));
+	if (st[0] >= 0)
+		ev_state_add(v, "word 0x%" PRIx32, (uint32_t)st[0]);
+	if (e->op == EV_OP_FUTEX_WAIT && st[2] != FX2_WAITV)
+		ev_state_add(v, "expected 0x%" PRIx32, (uint32_t)st[3]);
+	if (wait && st[6])
+		ev_state_add(v, "woken by %lld", (long long)st[6]);
+}
+
 static const struct mech_kind futex_kinds[] = {
 	{ .id = MECH_FUTEX, .name = "futex", .label = "futex", .opt = "futex",
 	  .progs = "futex_", .no_bytes = true, .wakes_sync = true },
@@ -390,4 +470,5 @@ const struct mech_ops mech_futex = {
 	.json = futex_json,
 	.table_note = futex_note,
 	.dot_label = futex_dot,
+	.event = futex_event,
 };

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "kernel/elfsym.h"
 #include "kernel/features.h"
 #include "kernel/kif.h"
@@ -281,6 +282,59 @@ static void sem_dot(const struct edge *e, const void *ext, FILE *f)
 	fprintf(f, "\\n%" PRIu64 " posts, %" PRIu64 " wakes", e->msgs, e->wakes);
 }
 
+/* ---- --events ---- */
+
+#define SEM_IPC_NOWAIT 04000
+#define SEM_SEM_UNDO 0x1000
+#define SEM_SETVAL 16
+
+/*
+ * bpf/sem.bpf.c's records.  semop, semctl: state[] = the value of the
+ * first sembuf's semaphore after the call (-1: the set is gone), sem_num,
+ * sem_op (semctl: its cmd), nsops, sem_flg, the set's size, the poster
+ * that woke the call.  sem_post, sem_wait: the value after and glibc's
+ * waiters (-1: not readable), the poster that woke the wait in state[6].
+ */
+static void sem_event(const struct ipc_event *e, struct ev_view *v)
+{
+	const __s64 *st = e->state;
+	bool sysv = e->op == EV_OP_SEMOP || e->op == EV_OP_SEMCTL;
+
+	if (st[0] >= 0)
+		ev_field_int(v, "value", st[0]);
+	if (e->op == EV_OP_SEMOP) {
+		ev_field_int(v, "sem_num", st[1]);
+		ev_field_int(v, "sem_op", st[2]);
+		ev_field_int(v, "nsops", st[3]);
+		ev_field_bool(v, "nowait", st[4] & SEM_IPC_NOWAIT);
+		ev_field_bool(v, "undo", st[4] & SEM_SEM_UNDO);
+	} else if (e->op == EV_OP_SEMCTL) {
+		ev_field_str(v, "cmd", st[2] == SEM_SETVAL ? "SETVAL" : "SETALL");
+		v->no_bytes = true;
+	}
+	if (sysv && st[5] > 0)
+		ev_field_int(v, "nsems", st[5]);
+	if (!sysv && st[1] >= 0)
+		ev_field_int(v, "waiters", st[1]);
+	if (st[6])
+		ev_field_int(v, "woken_by", st[6]);
+
+	if (e->op == EV_OP_SEMOP)
+		ev_state_add(v, "op %+lld", (long long)st[2]);
+	else if (e->op == EV_OP_SEMCTL)
+		ev_state_add(v, "%s", st[2] == SEM_SETVAL ? "SETVAL" : "SETALL");
+	if (st[0] >= 0)
+		ev_state_add(v, "val %lld", (long long)st[0]);
+	else
+		ev_state_add(v, sysv ? "(set gone)" : "val ?");
+	if (e->op == EV_OP_SEMOP && st[3] > 1)
+		ev_state_add(v, "(+%lld ops)", (long long)st[3] - 1);
+	if (!sysv && st[1] > 0)
+		ev_state_add(v, "waiters %lld", (long long)st[1]);
+	if (st[6])
+		ev_state_add(v, "posted by %lld", (long long)st[6]);
+}
+
 static const struct mech_kind sem_kinds[] = {
 	{ .id = MECH_SEM, .name = "sem", .label = "sem", .opt = "sem",
 	  .progs = "sem_", .wakes_sync = true },
@@ -314,4 +368,5 @@ const struct mech_ops mech_sem = {
 	.json = sem_json,
 	.table_note = sem_note,
 	.dot_label = sem_dot,
+	.event = sem_event,
 };
