@@ -47,7 +47,7 @@ static char *render(const struct ipc_event *e, const struct model *m, bool json)
 
 	cr_assert_not_null(f);
 	events_view(e, m, &v);
-	render_event(&v, 0.5, json, f);
+	render_event(&v, 500000000ull, json, f);
 	fclose(f);
 	return buf;
 }
@@ -107,7 +107,7 @@ Test(events_sync, semop_post_many_ops_set_gone)
 	woke(&e, 102, "consumer");
 	s = render(&e, NULL, false);
 	/* no model: the module leaves the object to it */
-	cr_expect_str_eq(s, "0.500000 producer[101] semop  2 -> 0  op +2 (set gone) (+2 ops)"
+	cr_expect_str_eq(s, "0.500000 producer[101] semop sem:7[0] 2 -> 0  op +2 (set gone) (+2 ops)"
 			 "  woke consumer[102]\n");
 	free(s);
 	s = render(&e, NULL, true);
@@ -183,7 +183,7 @@ Test(events_sync, sem_wait_failed)
 	e.ret = -11;
 	e.state[0] = e.state[1] = -1;
 	s = render(&e, NULL, false);
-	cr_expect_str_eq(s, "0.500000 consumer[102] sem_wait  1 -> EAGAIN  val ?\n");
+	cr_expect_str_eq(s, "0.500000 consumer[102] sem_wait psem:[1234+64] 1 -> EAGAIN  val ?\n");
 	free(s);
 	s = render(&e, NULL, true);
 	expect_has(s, "\"ret\":-11,\"errno\":\"EAGAIN\"");
