@@ -7,6 +7,7 @@
  * the child can run.
  */
 #include "common.bpf.h"
+#include "event.bpf.h"
 
 /*
  * The process's pid as its own pid namespace numbers it (a container's
@@ -62,6 +63,18 @@ static __always_inline void proc_emit(struct task_struct *task, __u32 type, __u3
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
+/*
+ * --events (event.bpf.h): fork, exec and exit records.  Process lifecycle
+ * has no mechanism of its own: they travel as MECH_SIGNAL (an exit is where
+ * a SIGCHLD comes from), and user/mech/proc.c formats them as "process".
+ * state[]: fork: -; exec: the thread that called it (old_pid);
+ * exit: task->exit_code (a wait status), the parent's tgid.
+ */
+static __always_inline struct ipc_event *proc_ev_reserve(__u16 op, __u64 start_ns)
+{
+	return ev_reserve(MECH_SIGNAL, op, start_ns);
+}
+
 /* sched_process_fork(struct task_struct *parent, struct task_struct *child) */
 SEC("raw_tracepoint/sched_process_fork")
 int proc_fork(struct bpf_raw_tracepoint_args *ctx)
@@ -88,11 +101,25 @@ int proc_fork(struct bpf_raw_tracepoint_args *ctx)
 			stat_inc(STAT_TRACED_FULL);
 	}
 	proc_emit(child, PROC_FORK, ctgid, ptgid, BPF_CORE_READ(child, start_boottime), 0, NULL);
+	/* in the parent's context; ipctrace's own fork of the command is not shown */
+	if (want_events && ptgid != self_tgid) {
+		struct ipc_event *e = proc_ev_reserve(EV_OP_FORK, task_start_ns(parent));
+
+		if (e) {
+			e->ret = ctgid;
+			e->obj_a = ctgid;
+			e->flags |= EV_F_PEER;
+			e->peer_pid = ctgid;
+			e->peer_start_ns = BPF_CORE_READ(child, start_boottime);
+			BPF_CORE_READ_STR_INTO(&e->peer_comm, child, comm);
+			ev_submit(e);
+		}
+	}
 	return 0;
 }
 
 SEC("tracepoint/sched/sched_process_exec")
-int proc_exec(void *ctx)
+int proc_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -100,6 +127,15 @@ int proc_exec(void *ctx)
 	if (bench_noop || !tgid_wanted(tgid))
 		return 0;
 	proc_emit(task, PROC_EXEC, tgid, 0, task_start_ns(task), 0, NULL);
+	if (want_events) {
+		struct ipc_event *e = proc_ev_reserve(EV_OP_EXEC, task_start_ns(task));
+
+		if (e) {
+			e->obj_a = tgid;
+			e->state[0] = ctx->old_pid;
+			ev_submit(e);
+		}
+	}
 	return 0;
 }
 
@@ -120,6 +156,17 @@ int proc_exit(void *ctx)
 	 */
 	proc_emit(task, PROC_EXIT, tgid, BPF_CORE_READ(task, group_leader, real_parent, tgid),
 		  task_start_ns(task), BPF_CORE_READ(task, exit_code), NULL);
+	if (want_events) {
+		struct ipc_event *e = proc_ev_reserve(EV_OP_EXIT, task_start_ns(task));
+
+		if (e) {
+			e->obj_a = tgid;
+			e->ret = BPF_CORE_READ(task, exit_code);
+			e->state[0] = e->ret;
+			e->state[1] = BPF_CORE_READ(task, group_leader, real_parent, tgid);
+			ev_submit(e);
+		}
+	}
 	if (filter_traced)
 		bpf_map_delete_elem(&traced, &tgid);
 	return 0;

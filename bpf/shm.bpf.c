@@ -21,6 +21,7 @@
  * MREMAP_DONTUNMAP): then it is one more attach.
  */
 #include "common.bpf.h"
+#include "event.bpf.h"
 
 /* MAP_SHARED; VM_SHARED (0x08) is cleared for a read-only file, this one is not */
 #define VM_MAYSHARE 0x80
@@ -55,6 +56,15 @@ struct shm_stash {
 	__u8 kind;         /* mmap of an fd: enum shm_kind */
 	__u8 writable;     /* mmap: PROT_WRITE */
 	__u8 pad;
+	/* --events: a detach's mapping, as found at enter */
+	__u64 ev_addr;
+	__u64 ev_len;       /* its length (vm_end - vm_start) */
+	__u64 ev_ns;        /* SysV: struct ipc_namespace * of the segment, 0: not SysV */
+	__u64 ev_inode;     /* SysV: its struct inode *, held by the segment while it exists */
+	__s32 ev_shmid;
+	__u8 ev_kind;       /* enum shm_kind */
+	__u8 ev_writable;   /* VM_WRITE */
+	__u8 ev_pad[2];
 };
 
 struct {
@@ -248,6 +258,108 @@ static __always_inline void shm_name(struct file *file, struct ipc_shm_event *e)
 	}
 }
 
+/* ---- --events (event.bpf.h): attach, detach and msync records ---- */
+
+#define IPC_SHM_IDS 2
+#define XA_CHUNK_MASK 63
+
+/*
+ * A SysV segment's shm_nattch, found by its id in the ipc namespace's idr
+ * (an xarray) with idx the index bits of the id; -1 unless the entry found
+ * is that very segment (its id, and its shmem inode).
+ */
+static __always_inline __s64 sysv_nattch_at(struct ipc_namespace *ns, int id, __u32 idx,
+					   struct inode *inode)
+{
+	struct ipc_ids *ids = &ns->ids[IPC_SHM_IDS];
+	unsigned long entry = (unsigned long)BPF_CORE_READ(ids, ipcs_idr.idr_rt.xa_head);
+	struct shmid_kernel *shp;
+
+	for (int i = 0; i < 4; i++) {
+		struct xa_node *node;
+		__u32 off;
+
+		/* an internal entry above 4096 is a node (xa_is_node) */
+		if ((entry & 3) != 2 || entry <= 4096)
+			break;
+		node = (struct xa_node *)(entry - 2);
+		off = (idx >> BPF_CORE_READ(node, shift)) & XA_CHUNK_MASK;
+		if (bpf_probe_read_kernel(&entry, sizeof(entry), &node->slots[off]))
+			return -1;
+	}
+	if (!entry || (entry & 3))
+		return -1;
+	shp = (void *)entry - bpf_core_field_offset(struct shmid_kernel, shm_perm);
+	if (BPF_CORE_READ(shp, shm_perm.id) != id || BPF_CORE_READ(shp, shm_file, f_inode) != inode)
+		return -1;
+	return BPF_CORE_READ(shp, shm_nattch);
+}
+
+/* The id's index is its low 15 bits, or 24 with ipcmni_extend. */
+static __always_inline __s64 sysv_nattch(struct ipc_namespace *ns, int id, struct inode *inode)
+{
+	__s64 n;
+
+	if (!ns || id < 0)
+		return -1;
+	n = sysv_nattch_at(ns, id, id & ((1u << 15) - 1), inode);
+	return n >= 0 ? n : sysv_nattch_at(ns, id, id & ((1u << 24) - 1), inode);
+}
+
+/* A SysV segment's mapping (its file "SYSV<key>" on the kernel's shm mount): the segment's id. */
+static __always_inline bool sysv_file(struct file *file, __u8 kind, __s32 *id,
+				      struct ipc_namespace **ns)
+{
+	struct shm_file_data *sfd;
+	char pfx[4] = {};
+
+	if (kind != SHM_KIND_FILE)
+		return false;
+	bpf_probe_read_kernel(pfx, sizeof(pfx), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	if (pfx[0] != 'S' || pfx[1] != 'Y' || pfx[2] != 'S' || pfx[3] != 'V')
+		return false;
+	/* a shm_file_data, if the name is no lie: sysv_nattch() checks what it finds */
+	sfd = BPF_CORE_READ(file, private_data);
+	*id = BPF_CORE_READ(sfd, id);
+	*ns = BPF_CORE_READ(sfd, ns);
+	return true;
+}
+
+static __always_inline __u8 shm_ev_mech(__u8 kind)
+{
+	return kind == SHM_KIND_MMAP ? MECH_MMAP : MECH_SHM;
+}
+
+/*
+ * An attach, at the call's exit: state[] = the size shared (i_size; mmap:
+ * the length mapped), writable, the kind (enum shm_kind), the SysV id (-1),
+ * shm_nattch after it (SysV; -1), the inode's writable shared mappings
+ * (address_space.i_mmap_writable) after it, the address, the call (enum
+ * shm_call).
+ */
+static __always_inline void shm_ev_attach(const struct shm_stash *st, __u64 addr, struct inode *inode,
+					  __u8 kind, __u8 writable, __u64 size)
+{
+	struct ipc_event *e = ev_reserve(shm_ev_mech(kind), EV_OP_ATTACH, current_start_ns());
+
+	if (!e)
+		return;
+	e->obj_a = BPF_CORE_READ(inode, i_sb, s_dev);
+	e->obj_b = BPF_CORE_READ(inode, i_ino);
+	e->bytes = st->call == SHMC_SHMAT ? size : st->len;
+	e->state[0] = size;
+	e->state[1] = writable;
+	e->state[2] = kind;
+	e->state[3] = st->shmid;
+	e->state[4] = kind == SHM_KIND_SYSV ?
+		sysv_nattch(BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nsproxy, ipc_ns),
+			    st->shmid, inode) : -1;
+	e->state[5] = BPF_CORE_READ(inode, i_mapping, i_mmap_writable.counter);
+	e->state[6] = addr;
+	e->state[7] = st->call;
+	ev_submit(e);
+}
+
 /*
  * st->file: the one mapped, if known from the fd (its kind and writability
  * in st too); else looked up at addr.
@@ -272,19 +384,23 @@ static __always_inline void shm_attach(__u64 id, __u64 addr, const struct shm_st
 		kind = SHM_KIND_SYSV;
 	if (bpf_map_update_elem(&shm_procs, &tgid, &one, BPF_ANY))
 		stat_inc(STAT_TRACED_FULL);
-	e = shm_reserve(SHM_EV_ATTACH, tgid, current_start_ns());
-	if (!e)
-		return;
 	inode = BPF_CORE_READ(file, f_inode);
-	e->kind = kind;
-	e->writable = writable;
-	e->shmid = st->shmid;
-	e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	e->ino = BPF_CORE_READ(inode, i_ino);
-	/* a file is shared by the part each maps; a segment is shared whole */
-	e->size = kind == SHM_KIND_MMAP ? st->len : BPF_CORE_READ(inode, i_size);
-	shm_name(file, e);
-	shm_submit(e);
+	e = shm_reserve(SHM_EV_ATTACH, tgid, current_start_ns());
+	if (e) {
+		e->kind = kind;
+		e->writable = writable;
+		e->shmid = st->shmid;
+		e->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		/* a file is shared by the part each maps; a segment is shared whole */
+		e->size = kind == SHM_KIND_MMAP ? st->len : BPF_CORE_READ(inode, i_size);
+		shm_name(file, e);
+		shm_submit(e);
+	}
+	/* after the attach's own record: the collector names the segment first */
+	if (want_events)
+		shm_ev_attach(st, addr, inode, kind, writable,
+			      kind == SHM_KIND_MMAP ? st->len : BPF_CORE_READ(inode, i_size));
 }
 
 static __always_inline int shm_stash_put(__u64 id, struct shm_stash *st)
@@ -389,7 +505,48 @@ static __always_inline int shm_detach_enter(__u64 addr, __u64 len, bool whole, _
 	inode = BPF_CORE_READ(file, f_inode);
 	st.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	st.ino = BPF_CORE_READ(inode, i_ino);
+	if (want_events) {
+		struct ipc_namespace *ns = NULL;
+
+		st.ev_addr = addr;
+		st.ev_len = v.end - v.start;
+		st.ev_kind = kind;
+		st.ev_writable = v.writable;
+		st.ev_shmid = -1;
+		if (sysv_file(file, kind, &st.ev_shmid, &ns)) {
+			st.ev_kind = SHM_KIND_SYSV;
+			st.ev_ns = (__u64)ns;
+			st.ev_inode = (__u64)inode;
+		}
+	}
 	return shm_stash_put(id, &st);
+}
+
+/*
+ * A detach (shmdt, munmap) or an msync, at the call's exit: state[] = the
+ * length of the mapping, writable, the kind, the SysV id (-1), shm_nattch
+ * after it (SysV; -1: not found, or the segment is gone), the address.
+ */
+static __always_inline void shm_ev_detach(const struct shm_stash *st, long ret)
+{
+	struct ipc_event *e = ev_reserve(shm_ev_mech(st->ev_kind),
+					 st->call == SHMC_DETACH ? EV_OP_DETACH : EV_OP_MSYNC,
+					 current_start_ns());
+
+	if (!e)
+		return;
+	e->obj_a = st->dev;
+	e->obj_b = st->ino;
+	e->ret = ret;
+	e->bytes = st->ev_len;
+	e->state[0] = st->ev_len;
+	e->state[1] = st->ev_writable;
+	e->state[2] = st->ev_kind;
+	e->state[3] = st->ev_shmid;
+	e->state[4] = st->ev_ns ? sysv_nattch((struct ipc_namespace *)st->ev_ns, st->ev_shmid,
+					      (struct inode *)st->ev_inode) : -1;
+	e->state[5] = st->ev_addr;
+	ev_submit(e);
 }
 
 static __always_inline int shm_detach_exit(long ret)
@@ -409,6 +566,8 @@ static __always_inline int shm_detach_exit(long ret)
 			shm_submit(e);
 		}
 	}
+	if (want_events && (st->call == SHMC_DETACH || st->call == SHMC_MSYNC))
+		shm_ev_detach(st, ret);
 	bpf_map_delete_elem(&shm_stash, &id);
 	return 0;
 }

@@ -11,10 +11,14 @@
  */
 #include "common.bpf.h"
 #include "wake.bpf.h"
+#include "event.bpf.h"
 
 #define SI_USER 0
 #define SI_KERNEL 0x80
 #define SI_TIMER (-2)
+#define CLD_EXITED 1
+#define CLD_CONTINUED 6
+#define SIGCHLD 17
 /* Special siginfo pointers, include/linux/sched/signal.h */
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
 #define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
@@ -58,6 +62,7 @@ struct {
 enum sigwait_call {
 	SW_TIMEDWAIT = 1, /* rt_sigtimedwait: returns the signal */
 	SW_SUSPEND = 2,   /* rt_sigsuspend, pause: -EINTR, then the handler's signal_deliver */
+	SW_PAUSE = 3,     /* pause: as SW_SUSPEND; told apart for --events only */
 };
 
 struct sigwait {
@@ -71,7 +76,11 @@ struct sigwait {
 	__s32 sig;
 	__s32 code;
 	__u8 call;
-	__u8 pad[3];
+	__u8 slept;        /* exit_ts set: the call slept */
+	__u8 pad[2];
+	/* --events */
+	__s64 ev_ret;      /* SW_SUSPEND: the result, for the record made at signal_deliver */
+	char waker_comm[IPC_COMM_LEN];
 };
 
 struct {
@@ -107,6 +116,8 @@ static __always_inline void sigwait_woken(struct task_struct *target, const stru
 	w->sig = key->sig;
 	w->code = key->code;
 	w->gen_ts = now;
+	if (want_events)
+		bpf_get_current_comm(w->waker_comm, sizeof(w->waker_comm));
 }
 
 /* Count w's waker releasing the current thread, its wait ended by signal sig. */
@@ -121,6 +132,57 @@ static __always_inline void sigwait_count(const struct sigwait *w, int sig)
 	r.waker_start_ns = w->waker_start_ns;
 	wake_count(&r, bpf_get_current_pid_tgid() >> 32, w->start_ns, MECH_SIGNAL,
 		   (__u64)(__s64)w->sig, (__u64)(__s64)w->code, false, w->ts);
+}
+
+/* ---- --events (event.bpf.h) ---- */
+
+/*
+ * A record made inside another traced call (SIGPIPE in a pipe write,
+ * SIGCHLD in an exit): that call's list of woken tasks stays armed for
+ * its own record, and this one names none.
+ */
+static __always_inline struct ipc_event *sig_ev_reserve(__u16 op, __u64 start_ns)
+{
+	struct ev_thread *t = ev_thread_get(false);
+	__u64 since = t ? t->since : 0;
+	struct ipc_event *e = ev_reserve(MECH_SIGNAL, op, start_ns);
+
+	if (t)
+		t->since = since;
+	if (e)
+		e->n_woke = 0;
+	return e;
+}
+
+/*
+ * The end of a signal wait: state[] = the signal that ended it (0: none),
+ * the call (enum sigwait_call), the time from that signal's generation to
+ * the end (-1: not known); the sender of that signal is the peer.
+ */
+static __always_inline void sig_ev_wait(const struct sigwait *w, long ret, int sig, bool slept,
+					__u64 end_ts)
+{
+	struct ipc_event *e = sig_ev_reserve(EV_OP_SIGWAIT, w->start_ns);
+	bool by_waker = w->gen_ts && w->sig == sig && sig > 0;
+
+	if (!e)
+		return;
+	e->ts_ns = end_ts;
+	e->ret = ret;
+	e->obj_a = sig;
+	e->obj_b = by_waker ? (__u32)w->code : 0;
+	ev_blocked(e, w->ts, slept);
+	e->state[0] = sig;
+	e->state[1] = w->call;
+	e->state[2] = by_waker && end_ts > w->gen_ts ? end_ts - w->gen_ts : -1;
+	e->state[3] = by_waker ? w->code : 0;
+	if (by_waker) {
+		e->flags |= EV_F_PEER;
+		e->peer_pid = w->waker_tgid;
+		e->peer_start_ns = w->waker_start_ns;
+		__builtin_memcpy(e->peer_comm, w->waker_comm, IPC_COMM_LEN);
+	}
+	ev_submit(e);
 }
 
 static __always_inline int sigwait_enter(__u8 call)
@@ -155,9 +217,24 @@ static __always_inline int sigwait_exit(long ret)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct sigwait *w = bpf_map_lookup_elem(&sigwaits, &tid);
 
+	bool slept;
+
 	if (!w)
 		return 0;
-	if (!slept_since(w->nvcsw) || !w->gen_ts) {
+	slept = slept_since(w->nvcsw);
+	if (want_events) {
+		__u64 now = bpf_ktime_get_ns();
+
+		if (w->call != SW_TIMEDWAIT) {
+			/* --events: its record waits for the signal delivered as it returns */
+			w->slept = slept;
+			w->ev_ret = ret;
+			w->exit_ts = now;
+			return 0;
+		}
+		sig_ev_wait(w, ret, ret > 0 ? ret : 0, slept, now);
+	}
+	if (!slept || !w->gen_ts) {
 		sigwait_drop(tid);
 		return 0;
 	}
@@ -168,6 +245,7 @@ static __always_inline int sigwait_exit(long ret)
 		return 0;
 	}
 	/* sigsuspend, pause: the handler's signal_deliver names the signal next */
+	w->slept = 1;
 	w->exit_ts = bpf_ktime_get_ns();
 	return 0;
 }
@@ -200,13 +278,50 @@ int sig_exit_sigsuspend(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/syscalls/sys_enter_pause")
 int sig_enter_pause(struct trace_event_raw_sys_enter *ctx)
 {
-	return sigwait_enter(SW_SUSPEND);
+	return sigwait_enter(SW_PAUSE);
 }
 
 SEC("tracepoint/syscalls/sys_exit_pause")
 int sig_exit_pause(struct trace_event_raw_sys_exit *ctx)
 {
 	return sigwait_exit(ctx->ret);
+}
+
+/*
+ * signal_generate's record, in the sender's context (the kernel's signals,
+ * SI_KERNEL and timers, name no sender: pid 0, "kernel"): the target is the
+ * peer; state[] = signo, si_code, the tracepoint's result (enum
+ * sig_result), SIGCHLD's si_status (the child's exit status or signal; 0
+ * otherwise), the target thread, whether sent to the whole process.
+ */
+static __always_inline void sig_ev_generate(struct task_struct *target,
+					    struct kernel_siginfo *info, const struct sig_key *key,
+					    __u32 result, bool group, bool from_kernel)
+{
+	struct ipc_event *e = sig_ev_reserve(EV_OP_SIGNAL, key->src_start_ns);
+
+	if (!e)
+		return;
+	if (from_kernel) {
+		e->pid = e->tid = 0;
+		__builtin_memset(e->comm, 0, sizeof(e->comm));
+		__builtin_memcpy(e->comm, "kernel", 6);
+	}
+	e->obj_a = key->sig;
+	e->obj_b = (__u32)key->code;
+	e->flags |= EV_F_PEER;
+	e->peer_pid = key->dst_tgid;
+	e->peer_start_ns = key->dst_start_ns;
+	BPF_CORE_READ_STR_INTO(&e->peer_comm, target, group_leader, comm);
+	e->state[0] = key->sig;
+	e->state[1] = key->code;
+	e->state[2] = result;
+	if (key->sig == SIGCHLD && key->code >= CLD_EXITED && key->code <= CLD_CONTINUED &&
+	    info > SEND_SIG_PRIV)
+		e->state[3] = BPF_CORE_READ(info, _sifields._sigchld._status);
+	e->state[4] = BPF_CORE_READ(target, pid);
+	e->state[5] = group;
+	ev_submit(e);
 }
 
 /* signal_generate(int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result) */
@@ -270,7 +385,36 @@ int sig_generate(struct bpf_raw_tracepoint_args *ctx)
 		if (sig_waiting && !from_kernel)
 			sigwait_woken(target, &key, now);
 	}
+	if (want_events)
+		sig_ev_generate(target, info, &key, result, ctx->args[3], from_kernel);
 	return 0;
+}
+
+/*
+ * signal_deliver's record, in the target as it dequeues the signal:
+ * state[] = signo, si_code, the latency since its generation (-1: not
+ * known), the disposition (0 default, 1 ignore, 2 a handler), sa_flags.
+ */
+static __always_inline void sig_ev_deliver(struct bpf_raw_tracepoint_args *ctx, __u64 start_ns,
+					   __s64 lat)
+{
+	struct kernel_siginfo *info = (struct kernel_siginfo *)ctx->args[1];
+	struct k_sigaction *ka = (struct k_sigaction *)ctx->args[2];
+	struct ipc_event *e = sig_ev_reserve(EV_OP_DELIVER, start_ns);
+	unsigned long handler;
+	int sig = ctx->args[0];
+
+	if (!e)
+		return;
+	handler = (unsigned long)BPF_CORE_READ(ka, sa.sa_handler);
+	e->obj_a = sig;
+	e->obj_b = (__u32)siginfo_code(info);
+	e->state[0] = sig;
+	e->state[1] = siginfo_code(info);
+	e->state[2] = lat;
+	e->state[3] = handler > 1 ? 2 : handler; /* SIG_DFL 0, SIG_IGN 1 */
+	e->state[4] = BPF_CORE_READ(ka, sa.sa_flags);
+	ev_submit(e);
 }
 
 /* signal_deliver(int sig, struct kernel_siginfo *info, struct k_sigaction *ka) */
@@ -291,7 +435,10 @@ int sig_deliver(struct bpf_raw_tracepoint_args *ctx)
 
 		/* the signal that ended a sigsuspend or pause, delivered as it returns */
 		if (w && w->exit_ts) {
-			sigwait_count(w, pk.sig);
+			if (w->slept)
+				sigwait_count(w, pk.sig);
+			if (want_events)
+				sig_ev_wait(w, w->ev_ret, pk.sig, w->slept, w->exit_ts);
 			sigwait_drop(tid);
 		}
 	}
@@ -304,6 +451,8 @@ int sig_deliver(struct bpf_raw_tracepoint_args *ctx)
 		lat = bpf_ktime_get_ns() - *gen_ts;
 		bpf_map_delete_elem(&sigpend, &pk);
 	}
+	if (want_events)
+		sig_ev_deliver(ctx, key.start_ns, gen_ts ? (__s64)lat : -1);
 
 	v = bpf_map_lookup_elem(&sigdels, &key);
 	if (!v) {

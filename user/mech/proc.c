@@ -5,13 +5,17 @@
  * programs serve every mechanism (names, the traced set, reaping), so they
  * load whatever -m says.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include "kernel/abi.h"
 #include "core/cgroup.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "core/procfs.h"
 #include "kernel/kif.h"
 #include "mech/proc.h"
+#include "output/signames.h"
 
 _Static_assert(sizeof(struct ipc_proc_event) == 48 + IPC_COMM_LEN, "proc_event layout");
 
@@ -71,6 +75,54 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		break;
 	}
 	return 0; /* never negative: that would stop the drain */
+}
+
+/*
+ * --events: fork, exec and exit (bpf/proc.bpf.c).  They travel as
+ * MECH_SIGNAL records, whose module hands them here: the object is the
+ * process ("pid:N", the child's for a fork).  An exit's result is the
+ * shell's: the status it exited with, 128 + the signal that killed it.
+ */
+void proc_event(const struct ipc_event *e, struct ev_view *v)
+{
+	char buf[32];
+
+	v->mech = "process";
+	v->no_bytes = true;
+	switch (e->op) {
+	case EV_OP_FORK:
+		snprintf(v->object, sizeof(v->object), "pid:%" PRIu32, e->peer_pid);
+		ev_field_int(v, "child", e->peer_pid);
+		break;
+	case EV_OP_EXEC:
+		snprintf(v->object, sizeof(v->object), "pid:%" PRIu32, e->pid);
+		/* a thread that called execve became the leader: its own tid was old_pid */
+		ev_field_int(v, "old_tid", e->state[0]);
+		if (e->state[0] != e->pid)
+			ev_state_add(v, "by thread %lld", (long long)e->state[0]);
+		break;
+	case EV_OP_EXIT: {
+		int code = (int)e->state[0], sig = code & 0x7f;
+
+		snprintf(v->object, sizeof(v->object), "pid:%" PRIu32, e->pid);
+		ev_field_int(v, "exit_code", code);
+		if (sig) {
+			ev_field_str(v, "signal", sig_name(sig, buf, sizeof(buf)));
+			ev_field_bool(v, "core_dumped", code & 0x80);
+			ev_state_add(v, "killed by %s%s", sig_name(sig, buf, sizeof(buf)),
+				     code & 0x80 ? " (core dumped)" : "");
+			v->ret = 128 + sig;
+		} else {
+			ev_field_int(v, "status", (code >> 8) & 0xff);
+			ev_state_add(v, "exited %d", (code >> 8) & 0xff);
+			v->ret = (code >> 8) & 0xff;
+		}
+		ev_field_int(v, "ppid", e->state[1]);
+		break;
+	}
+	default:
+		break;
+	}
 }
 
 static int proc_collect_init(struct collector *c, struct kif *k, struct model *m)

@@ -8,4 +8,12 @@
 
 extern const struct mech_ops mech_proc;
 
+struct ipc_event;
+struct ev_view;
+/*
+ * --events: a fork, exec or exit record into v (mech "process").  They
+ * come as MECH_SIGNAL records: the signal module passes them here.
+ */
+void proc_event(const struct ipc_event *e, struct ev_view *v);
+
 #endif

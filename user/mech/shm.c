@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "core/ktab.h"
 #include "core/procfs.h"
 #include "kernel/features.h"
@@ -693,9 +694,77 @@ static int on_shm_event(void *ctx, void *data, size_t size)
 	return 0; /* never negative: that would stop the drain */
 }
 
+/*
+ * --events names a segment as the topology does (seg_name()), from the
+ * segments the collector's model holds: its records come with no model.
+ */
+static const struct model *shm_model;
+
 static int shm_collect_init(struct collector *c, struct kif *k, struct model *m)
 {
+	shm_model = m;
 	return collector_add_ring(c, kif_map_fd(k, "shm_events"), on_shm_event, m);
+}
+
+/*
+ * The object of a record: its segment's name, which the shm_events ring
+ * (drained first, and written first) gave.  A segment the model does not
+ * know: "shm:ID" for SysV, else the core's "<mech>:[INO]".
+ */
+static void shm_ev_object(const struct ipc_event *e, struct ev_view *v, int64_t shmid)
+{
+	const struct shm_state *s = shm_model ? model_mech_state(shm_model, &mech_shm) : NULL;
+	uint64_t key[2] = { e->obj_a, e->obj_b };
+	long i = s ? ktab_find(&s->segs, key) : -1;
+
+	if (i >= 0)
+		seg_name(ktab_at(&s->segs, i), v->object, sizeof(v->object));
+	else if (shmid >= 0)
+		snprintf(v->object, sizeof(v->object), "shm:%" PRId64, shmid);
+	else if (!v->object[0])
+		snprintf(v->object, sizeof(v->object), "%s:[%" PRIu64 "]",
+			 e->mech == MECH_MMAP ? "mmap" : "shm", (uint64_t)e->obj_b);
+}
+
+/*
+ * --events (bpf/shm.bpf.c): attach: state[] = size shared, writable, kind,
+ * SysV id, shm_nattch after (-1: not SysV or not found), the inode's
+ * writable shared mappings after, address, call.  detach, msync: the
+ * mapping's length, writable, kind, SysV id, shm_nattch after, address.
+ */
+static void shm_ev(const struct ipc_event *e, struct ev_view *v)
+{
+	static const char *const kinds[] = { "?", "sysv", "file", "mmap" };
+	static const char *const calls[] = { "?", "shmat", "mmap", "shmdt/munmap", "msync",
+					     "mremap" };
+	bool attach = e->op == EV_OP_ATTACH;
+	int64_t kind = e->state[2], shmid = e->state[3], nattch = e->state[4];
+	char buf[16];
+
+	v->no_bytes = true;
+	shm_ev_object(e, v, kind == SHM_KIND_SYSV ? shmid : -1);
+	ev_field_int(v, attach ? "size" : "length", e->state[0]);
+	ev_field_bool(v, "writable", e->state[1]);
+	ev_field_str(v, "kind", kind >= 1 && kind <= 3 ? kinds[kind] : "?");
+	if (kind == SHM_KIND_SYSV)
+		ev_field_int(v, "shmid", shmid);
+	if (nattch >= 0)
+		ev_field_int(v, "nattch", nattch);
+	if (attach) {
+		ev_field_int(v, "writable_maps", e->state[5]);
+		ev_field_int(v, "addr", e->state[6]);
+		if (e->state[7] >= 1 && e->state[7] <= 5)
+			ev_field_str(v, "call", calls[e->state[7]]);
+	} else {
+		ev_field_int(v, "addr", e->state[5]);
+	}
+	/* a detach's length is the mapping's (whole pages), an attach's the size shared */
+	ev_state_add(v, "%s%sB %s", attach ? "" : "mapped ",
+		     fmt_human((double)e->state[0], 1024, buf, sizeof(buf)), e->state[1] ? "rw" : "ro");
+	if (nattch >= 0)
+		ev_state_add(v, "nattch %" PRId64, nattch);
+	else if (attach && e->state[1])
+		ev_state_add(v, "writable maps %" PRId64, (int64_t)e->state[5]);
 }
 
 /* shm_fork/exec/exit do not call bpf_find_vma(), but alone they serve nothing. */
@@ -996,4 +1065,5 @@ const struct mech_ops mech_shm = {
 	.table_note = shm_note,
 	.dot_label = shm_dot,
 	.dot_attrs = shm_dot_attrs,
+	.event = shm_ev,
 };

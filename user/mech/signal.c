@@ -6,14 +6,18 @@
  * belong to an edge only when a single edge carries that signal to that
  * target; with several senders or codes, splitting them would be a guess.
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "core/ktab.h"
 #include "kernel/bpfmap.h"
 #include "kernel/kif.h"
+#include "mech/proc.h"
 #include "mech/signal.h"
 #include "output/signames.h"
 #include "output/fmt.h"
@@ -413,6 +417,108 @@ static const char *sig_dot_attrs(const struct edge *e)
 	return ", color=red, fontcolor=red";
 }
 
+/* ---- --events (bpf/signal.bpf.c) ---- */
+
+/* signal_generate's result (enum sig_result), as the JSON "results" name them */
+static const char *const sig_result_names[SIGRES_MAX] = {
+	"queued", "ignored", "already_pending", "overflow", "lose_info",
+};
+
+/* The kernel's restart codes, which a handler turns into EINTR for the caller. */
+#define ERESTARTSYS 512
+#define ERESTART_RESTARTBLOCK 516
+
+static void sig_ev_code(struct ev_view *v, int sig, int code)
+{
+	char buf[32];
+
+	ev_field_int(v, "signo", sig);
+	ev_field_str(v, "code", si_code_name(sig, code, buf, sizeof(buf)));
+	ev_field_int(v, "si_code", code);
+	ev_state_add(v, "%s", si_code_name(sig, code, buf, sizeof(buf)));
+}
+
+/* A latency as "+14us". */
+static void sig_ev_lat(struct ev_view *v, const char *key, int64_t ns)
+{
+	char buf[16];
+
+	if (ns < 0)
+		return;
+	ev_field_int(v, key, ns);
+	ev_state_add(v, "+%s", fmt_ns((uint64_t)ns, buf, sizeof(buf)));
+}
+
+/*
+ * signal (at generation, by the sender, the target the peer): state[] =
+ * signo, si_code, the result, SIGCHLD's si_status, the target thread,
+ * group.  deliver (in the target): signo, si_code, latency since
+ * generation (-1: unknown), disposition, sa_flags.  sigwait: the signal
+ * that ended it (0: none), the call, the time since that signal was sent
+ * (-1: unknown), its si_code.  fork, exec and exit ride along (proc.c).
+ */
+static void sig_event(const struct ipc_event *e, struct ev_view *v)
+{
+	static const char *const calls[] = { "?", "sigtimedwait", "sigsuspend", "pause" };
+	static const char *const disp[] = { "default", "ignore", "handler" };
+	int sig = (int)e->state[0], code = (int)e->state[1];
+	char buf[32];
+
+	if (e->op == EV_OP_FORK || e->op == EV_OP_EXEC || e->op == EV_OP_EXIT) {
+		proc_event(e, v);
+		return;
+	}
+	v->no_bytes = true;
+	snprintf(v->object, sizeof(v->object), "%s", sig > 0 ? sig_name(sig, buf, sizeof(buf)) : "-");
+	switch (e->op) {
+	case EV_OP_SIGNAL: {
+		const char *res = e->state[2] >= 0 && e->state[2] < SIGRES_MAX ?
+					  sig_result_names[e->state[2]] : "unknown";
+
+		sig_ev_code(v, sig, code);
+		if (sig == 17 /* SIGCHLD */ && code >= 1 && code <= 6) {
+			/* CLD_EXITED: the exit status; CLD_KILLED, CLD_DUMPED...: a signal */
+			ev_field_int(v, "status", e->state[3]);
+			if (code == 1)
+				ev_state_add(v, "status %lld", (long long)e->state[3]);
+			else
+				ev_state_add(v, "%s", sig_name((int)e->state[3], buf, sizeof(buf)));
+		}
+		ev_field_str(v, "result", res);
+		ev_state_add(v, "(%s)", res);
+		ev_field_int(v, "target_tid", e->state[4]);
+		ev_field_bool(v, "group", e->state[5]);
+		if (!e->state[5] && e->state[4] != e->peer_pid)
+			ev_state_add(v, "thread %lld", (long long)e->state[4]);
+		break;
+	}
+	case EV_OP_DELIVER:
+		sig_ev_code(v, sig, code);
+		sig_ev_lat(v, "latency_ns", e->state[2]);
+		ev_field_str(v, "disposition", e->state[3] >= 0 && e->state[3] <= 2 ?
+							 disp[e->state[3]] : "?");
+		ev_field_int(v, "sa_flags", e->state[4]);
+		ev_state_add(v, "%s", e->state[3] >= 0 && e->state[3] <= 2 ? disp[e->state[3]] : "?");
+		break;
+	case EV_OP_SIGWAIT:
+		ev_field_int(v, "signo", sig);
+		ev_field_str(v, "call", e->state[1] >= 1 && e->state[1] <= 3 ? calls[e->state[1]]
+									 : "?");
+		if (e->flags & EV_F_PEER) {
+			ev_field_str(v, "code", si_code_name(sig, (int)e->state[3], buf, sizeof(buf)));
+			ev_field_int(v, "si_code", e->state[3]);
+		}
+		ev_state_add(v, "%s", e->state[1] >= 1 && e->state[1] <= 3 ? calls[e->state[1]] : "?");
+		sig_ev_lat(v, "since_sent_ns", e->state[2]);
+		/* sigsuspend and pause end with a handler: the caller sees EINTR */
+		if (v->ret <= -ERESTARTSYS && v->ret >= -ERESTART_RESTARTBLOCK)
+			v->ret = -EINTR;
+		break;
+	default:
+		break;
+	}
+}
+
 static const struct mech_kind sig_kinds[] = {
 	{ .id = MECH_SIGNAL, .name = "signal", .label = "signal", .opt = "signal",
 	  .progs = "sig_", .no_bytes = true, .wakes_sync = true, .prom_family = "signals",
@@ -444,4 +550,5 @@ const struct mech_ops mech_signal = {
 	.table_note = sig_note,
 	.dot_label = sig_dot,
 	.dot_attrs = sig_dot_attrs,
+	.event = sig_event,
 };
