@@ -68,10 +68,13 @@ static __always_inline void proc_emit(struct task_struct *task, __u32 type, __u3
  * has no mechanism of its own: they travel as MECH_SIGNAL (an exit is where
  * a SIGCHLD comes from), and user/mech/proc.c formats them as "process".
  * state[]: fork: -; exec: the thread that called it (old_pid);
- * exit: task->exit_code (a wait status), the parent's tgid.
+ * exit: task->exit_code (a wait status), the parent's tgid.  Only when
+ * signals are traced (-m): `-m pipe --events` shows the pipes alone.
  */
 static __always_inline struct ipc_event *proc_ev_reserve(__u16 op, __u64 start_ns)
 {
+	if (!mech_wanted(MECH_SIGNAL))
+		return NULL;
 	return ev_reserve(MECH_SIGNAL, op, start_ns);
 }
 

@@ -42,7 +42,7 @@ static char *render(const struct ipc_event *e, bool json)
 
 	cr_assert(f);
 	events_view(e, NULL, &v);
-	render_event(&v, 0.5, json, f);
+	render_event(&v, 500000000ull, json, f);
 	fclose(f);
 	return buf;
 }

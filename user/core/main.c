@@ -166,6 +166,9 @@ static bool report(struct run *r, bool final)
 		}
 		break;
 	default:
+		/* after an event stream, a blank line sets the table apart */
+		if (r->ev)
+			fputc('\n', r->out.f);
 		render_table(s, r->out.f, r->ansi && !final);
 		break;
 	}
