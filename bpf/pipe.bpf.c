@@ -13,6 +13,7 @@
 #include "stash.bpf.h"
 #include "path.bpf.h"
 #include "file.bpf.h"
+#include "sock_event.bpf.h"
 
 /* A FIFO's path: recorded once, at the first operation ipctrace sees on it. */
 static __always_inline void fifo_record_name(struct file *file, const struct obj_key *ok)
@@ -482,6 +483,9 @@ static __always_inline int pipe_exit(long ret)
 	if (want_events && st->mech_out)
 		pipe_ev_emit(st, ret, st->mech_out, &st->out, DIR_TX, st->ev_pipe_out,
 			     st->ev_used_out);
+	/* a socket's: its object and messages noted by sock.bpf.c during the call */
+	if (want_events && st->sock)
+		sock_ev_emit(st, ret);
 	if (fast_task)
 		st->ts = 0; /* consumed; the storage itself lives as long as the thread */
 	else

@@ -27,6 +27,7 @@
 #include "stash.bpf.h"
 #include <bpf/bpf_endian.h>
 #include "sock_key.h"
+#include "sock_event.bpf.h"
 
 #define AF_UNIX 1
 #define AF_INET 2
@@ -146,6 +147,31 @@ static __always_inline bool sock_account(const struct ep_key *key, __u64 bytes, 
 	if (creds)
 		__sync_fetch_and_add(&v->creds, creds);
 	return created;
+}
+
+/*
+ * --events: a message of the current call reached object key (its
+ * receiving sock rsk, when known): the call's first such object is its
+ * record's, and what each moved adds up.
+ */
+static __always_inline void sock_ev_note(struct pipe_stash *st, const struct ep_key *key, __u64 rsk,
+					 __u64 bytes, __u32 fds, __u32 creds)
+{
+	if (!want_events || !st)
+		return;
+	if (!st->ev_mech) {
+		st->ev_mech = key->mech;
+		st->ev_dir = key->dir;
+		st->ev_obj.obj_a = key->obj_a;
+		st->ev_obj.obj_b = key->obj_b;
+		st->ev_rsk = rsk;
+	}
+	if (bytes) {
+		st->ev_msgs++;
+		st->ev_moved += bytes;
+	}
+	st->ev_fds += fds;
+	st->ev_creds += creds;
 }
 
 static __always_inline void name_store(const struct obj_key *ok, struct obj_name *n, __u8 mech)
@@ -405,12 +431,15 @@ static __always_inline void unix_send(struct sock *sk, struct ep_key *key, struc
 		ino = p ? sk_inode(r) : 0;
 		if (ino)
 			pending_take(p, key, r, ino);
+		/* --events: no inode yet, no key (0) unless pending_take() just made one */
+		sock_ev_note(st, key, (__u64)r, bytes, fds, creds);
 		return;
 	}
 count:
 	sk_unix_key(ino, &key->obj_a, &key->obj_b);
 	if (sock_account(key, bytes, dt, fds, creds))
 		unix_record_name(r, ino, key->mech);
+	sock_ev_note(st, key, (__u64)r, bytes, fds, creds);
 }
 
 #define SK_SPAN_WORDS 12 /* __u64 words read from sk_type on */
@@ -448,7 +477,7 @@ static __always_inline void unix_type_ino(struct sock *sk, __u16 *type, __u64 *i
 }
 
 static __always_inline void unix_recv(struct sock *sk, struct ep_key *key,
-				      const struct pipe_stash *st, __u64 bytes, __u64 dt)
+				      struct pipe_stash *st, __u64 bytes, __u64 dt)
 {
 	__u16 type;
 	__u64 ino;
@@ -469,6 +498,7 @@ static __always_inline void unix_recv(struct sock *sk, struct ep_key *key,
 	sk_unix_key(ino, &key->obj_a, &key->obj_b);
 	if (sock_account(key, bytes, dt, 0, 0))
 		unix_record_name(sk, ino, key->mech);
+	sock_ev_note(st, key, (__u64)sk, bytes, 0, 0);
 }
 
 /* sk's own local and remote address, a field at a time (the fallback). */
@@ -683,6 +713,7 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
 	if (r.port ? r.ok : l.ok) {
 		if (sock_account(key, bytes, dt, 0, 0))
 			udp_record_name(key, sk, family);
+		sock_ev_note(st, key, (__u64)sk, bytes, 0, 0);
 		return;
 	}
 	if (r.port || !st)
@@ -694,6 +725,10 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
 		st->udp_dt += dt;
 		st->udp_port = l.port;
 		udp_record_name(key, sk, family);
+		if (want_events) {
+			sock_ev_note(st, key, (__u64)sk, bytes, 0, 0);
+			st->ev_defer = 1;
+		}
 	}
 }
 
@@ -791,6 +826,83 @@ static __always_inline struct pipe_stash *sock_begin(__u64 id, struct ep_key *ke
 	return NULL;
 }
 
+/*
+ * --events: a message that moved nothing (an error, EOF, a peek) still
+ * names the call's object, found as the counting paths above find it;
+ * a unix datagram sent to an address that did not arrive has no known
+ * receiver (key 0).  Only when no message of the call named one yet.
+ */
+static __always_inline void sock_ev_key(struct pipe_stash *st, struct sock *sk, __u16 family,
+					__u16 proto, bool tx)
+{
+	struct ep_key key = { .dir = tx ? DIR_TX : DIR_RX };
+	struct lo_addr l, r, to = {};
+	const void *uaddr;
+	struct sock *p;
+	__u64 rsk = 0, ino;
+	__u16 type;
+
+	if (st->ev_mech)
+		return;
+	if (family == AF_UNIX) {
+		if (tx) {
+			p = (struct sock *)st->dest_sk;
+			if (!p)
+				p = (struct sock *)(st->sk == (__u64)sk
+						    ? st->peer
+						    : (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer));
+			type = BPF_CORE_READ(sk, sk_type);
+			ino = p ? sk_inode(p) : 0;
+			rsk = (__u64)p;
+		} else {
+			unix_type_ino(sk, &type, &ino);
+			rsk = (__u64)sk;
+		}
+		key.mech = unix_mech(type);
+		if (!key.mech || !mech_wanted(key.mech))
+			return;
+		if (ino)
+			sk_unix_key(ino, &key.obj_a, &key.obj_b);
+	} else if (proto == IPPROTO_TCP) {
+		if (!mech_wanted(MECH_TCP))
+			return;
+		inet_ends(sk, family, &l, &r);
+		if (!sk_tcp_local(&l, &r))
+			return;
+		key.mech = MECH_TCP;
+		if (tx) {
+			sk_tcp_key(&r, &l, &key.obj_a, &key.obj_b);
+		} else {
+			sk_tcp_key(&l, &r, &key.obj_a, &key.obj_b);
+			rsk = (__u64)sk;
+		}
+	} else if (proto == IPPROTO_UDP) {
+		if (!mech_wanted(MECH_UDP))
+			return;
+		uaddr = tx ? udp_msg_name(st) : NULL;
+		if (uaddr)
+			lo_from_user(uaddr, &to);
+		else
+			inet_ends(sk, family, &l, &r);
+		if (tx) {
+			if (!uaddr)
+				to = r;
+			if (!to.ok || !to.port)
+				return;
+			udp_key(&key, to.port);
+		} else {
+			/* a wildcard socket not connected: its source is not known, let it be */
+			if (r.port ? !r.ok : !(l.ok || l.any))
+				return;
+			udp_key(&key, l.port);
+			rsk = (__u64)sk;
+		}
+	} else {
+		return;
+	}
+	sock_ev_note(st, &key, rsk, 0, 0, 0);
+}
+
 SEC("tracepoint/sock/sock_send_length")
 int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 {
@@ -814,10 +926,17 @@ int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 			tcp_io(sk, family, &key, true, ret, dt);
 		else if (proto == IPPROTO_UDP)
 			udp_send(sk, family, &key, st, ret, dt);
+		/* --events: TCP and UDP keyed the message iff they counted it (unix noted itself) */
+		if (want_events && family != AF_UNIX && key.obj_b)
+			sock_ev_note(st, &key, 0, ret, 0, 0);
 		/* UDP does not block a sender for its receiver */
 		if (st && !st->woke && key.obj_b && (family == AF_UNIX || proto == IPPROTO_TCP))
 			sock_woken_room(st, sk, family, &key);
+	} else if (want_events && st) {
+		sock_ev_key(st, sk, family, proto, true);
 	}
+	if (want_events && st && !st->ev_sk)
+		st->ev_sk = (__u64)sk;
 	if (st) {
 		st->nmsg++;
 		st->dest_sk = 0;
@@ -843,15 +962,23 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 		return 0;
 	if (st)
 		st->nmsg++;
+	if (want_events && st && !st->ev_sk)
+		st->ev_sk = (__u64)sk;
 	/* a peek leaves the bytes for the next read, which counts them */
-	if (ret <= 0 || (flags & MSG_PEEK))
+	if (ret <= 0 || (flags & MSG_PEEK)) {
+		if (want_events && st)
+			sock_ev_key(st, sk, family, proto, false);
 		return 0;
+	}
 	if (family == AF_UNIX)
 		unix_recv(sk, &key, st, ret, dt);
 	else if (proto == IPPROTO_TCP)
 		tcp_io(sk, family, &key, false, ret, dt);
 	else if (proto == IPPROTO_UDP)
 		udp_recv(sk, family, &key, st, ret, dt);
+	/* --events: TCP keyed the message iff it counted it (unix and UDP noted themselves) */
+	if (want_events && proto == IPPROTO_TCP && family != AF_UNIX && key.obj_b)
+		sock_ev_note(st, &key, (__u64)sk, ret, 0, 0);
 	if (st && !st->woke && key.obj_b)
 		sock_woken_data(st, sk, family, proto, &key);
 	return 0;
@@ -915,8 +1042,58 @@ int sock_data_ready(struct trace_event_raw_sk_data_ready *ctx)
 	return 0;
 }
 
-/* Stash a socket syscall: its entry time and the user pointer of `call`. */
-static __always_inline int sock_enter(__u8 call, int fd, __u64 uptr)
+#define EV_IOV_MAX 16  /* iovecs summed per message */
+#define EV_MMSG_MAX 8  /* messages summed per sendmmsg/recvmmsg */
+
+/* --events: the bytes a user msghdr's first iovecs ask for. */
+static __always_inline __u64 msg_asked(__u64 umh)
+{
+	struct user_msghdr mh;
+	struct iovec v;
+	__u64 sum = 0;
+
+	if (bpf_probe_read_user(&mh, sizeof(mh), (const void *)umh))
+		return 0;
+	for (int i = 0; i < EV_IOV_MAX; i++) {
+		if (i >= mh.msg_iovlen ||
+		    bpf_probe_read_user(&v, sizeof(v), (const void *)mh.msg_iov + i * sizeof(v)))
+			break;
+		sum += v.iov_len;
+	}
+	return sum;
+}
+
+/* What call asks for: arg is sendto/recvfrom's length, or the message count of *mmsg. */
+static __always_inline __u64 sock_asked(__u8 call, __u64 uptr, __u64 arg)
+{
+	__u64 sum = 0;
+
+	switch (call) {
+	case SOCK_CALL_SENDTO:
+	case SOCK_CALL_RECVFROM:
+		return arg;
+	case SOCK_CALL_SENDMSG:
+	case SOCK_CALL_RECVMSG:
+		return msg_asked(uptr);
+	}
+	for (int j = 0; j < EV_MMSG_MAX; j++) {
+		if (j >= arg)
+			break;
+		sum += msg_asked(uptr + j * sizeof(struct mmsghdr));
+	}
+	return sum;
+}
+
+#define SOCK_EV_OP(c) \
+	((c) == SOCK_CALL_SENDTO ? EV_OP_SENDTO : (c) == SOCK_CALL_RECVFROM ? EV_OP_RECVFROM : \
+	 (c) == SOCK_CALL_SENDMSG ? EV_OP_SENDMSG : (c) == SOCK_CALL_RECVMSG ? EV_OP_RECVMSG : \
+	 (c) == SOCK_CALL_SENDMMSG ? EV_OP_SENDMMSG : EV_OP_RECVMMSG)
+
+/*
+ * Stash a socket syscall: its entry time and the user pointer of `call`.
+ * arg: the length (sendto, recvfrom) or message count (*mmsg), for --events.
+ */
+static __always_inline int sock_enter(__u8 call, int fd, __u64 uptr, __u64 arg)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pipe_stash st = {};
@@ -933,12 +1110,17 @@ static __always_inline int sock_enter(__u8 call, int fd, __u64 uptr)
 	st.sock = 1;
 	st.call = call;
 	st.uptr = uptr;
+	if (want_events) {
+		st.ev_op = SOCK_EV_OP(call);
+		st.ev_req = sock_asked(call, uptr, arg);
+		ev_begin(st.ts);
+	}
 	stash_put(id, &st);
 	return 0;
 }
 
-/* A datagram deferred by udp_recv(): count it if its source is loopback. */
-static __always_inline void udp_deferred(__u64 id, struct pipe_stash *st)
+/* A datagram deferred by udp_recv(): count it if its source is loopback (true). */
+static __always_inline bool udp_deferred(__u64 id, struct pipe_stash *st)
 {
 	struct ep_key key = { .tgid = id >> 32, .start_ns = st->start_ns, .dir = DIR_RX };
 	struct user_msghdr mh;
@@ -947,20 +1129,22 @@ static __always_inline void udp_deferred(__u64 id, struct pipe_stash *st)
 
 	if (st->call == SOCK_CALL_RECVMSG) {
 		if (bpf_probe_read_user(&mh, sizeof(mh), uaddr))
-			return;
+			return false;
 		uaddr = mh.msg_name;
 	}
 	lo_from_user(uaddr, &from);
 	if (!from.ok)
-		return;
+		return false;
 	udp_key(&key, st->udp_port);
 	sock_account(&key, st->udp_bytes, st->udp_dt, 0, 0);
+	return true;
 }
 
 static __always_inline int sock_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pipe_stash *st;
+	bool local = false;
 
 	if (bench_noop)
 		return 0;
@@ -968,7 +1152,10 @@ static __always_inline int sock_exit(long ret)
 	if (!st || !st->call)
 		return 0;
 	if (st->udp_bytes && ret > 0)
-		udp_deferred(id, st);
+		local = udp_deferred(id, st);
+	/* --events: a wildcard socket's datagram from elsewhere is no IPC */
+	if (want_events && (!st->ev_defer || local))
+		sock_ev_emit(st, ret);
 	stash_done(id, st);
 	return 0;
 }
@@ -977,38 +1164,38 @@ static __always_inline int sock_exit(long ret)
 SEC("tracepoint/syscalls/sys_enter_sendto")
 int sock_enter_sendto(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDTO, ctx->args[0], ctx->args[4]);
+	return sock_enter(SOCK_CALL_SENDTO, ctx->args[0], ctx->args[4], ctx->args[2]);
 }
 
 /* recvfrom(fd, buf, len, flags, src_addr, addrlen); recv() is recvfrom(..., NULL, NULL) */
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
 int sock_enter_recvfrom(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVFROM, ctx->args[0], ctx->args[4]);
+	return sock_enter(SOCK_CALL_RECVFROM, ctx->args[0], ctx->args[4], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sock_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDMSG, ctx->args[0], ctx->args[1]);
+	return sock_enter(SOCK_CALL_SENDMSG, ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
 int sock_enter_recvmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVMSG, ctx->args[0], ctx->args[1]);
+	return sock_enter(SOCK_CALL_RECVMSG, ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_sendmmsg")
 int sock_enter_sendmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_SENDMMSG, ctx->args[0], ctx->args[1]);
+	return sock_enter(SOCK_CALL_SENDMMSG, ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_recvmmsg")
 int sock_enter_recvmmsg(struct trace_event_raw_sys_enter *ctx)
 {
-	return sock_enter(SOCK_CALL_RECVMMSG, ctx->args[0], ctx->args[1]);
+	return sock_enter(SOCK_CALL_RECVMMSG, ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_sendto")

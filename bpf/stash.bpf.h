@@ -96,7 +96,18 @@ struct pipe_stash {
 	__u32 ev_used_in;   /* their buffers in use at entry */
 	__u32 ev_used_out;
 	__u16 ev_op;        /* enum ipc_ev_op */
-	__u8 ev_pad[6];
+	/* --events on a socket (sock.bpf.c notes them per message, sock_event.bpf.h emits) */
+	__u8 ev_mech;       /* the object's mech; 0: no loopback or unix object seen */
+	__u8 ev_dir;        /* DIR_TX or DIR_RX */
+	__u8 ev_defer;      /* the object is a wildcard UDP socket's: loopback if the source is */
+	__u8 ev_pad;
+	__u16 ev_creds;     /* SCM_CREDENTIALS messages sent */
+	struct obj_key ev_obj; /* keyed as the endpoints: the receiving socket */
+	__u64 ev_sk;        /* struct sock * the call used */
+	__u64 ev_rsk;       /* the receiving struct sock *, 0: not known (yet) */
+	__u64 ev_moved;     /* bytes its messages moved */
+	__u32 ev_msgs;      /* messages that moved bytes */
+	__u32 ev_fds;       /* SCM_RIGHTS fds sent */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kernel/abi.h"
 #include "kernel/kif.h"
+#include "core/event.h"
 #include "mech/sock.h"
 #include "output/fmt.h"
 
@@ -83,6 +84,61 @@ static void sock_fold_kind(const struct edge *e, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, e->object);
 }
 
+/*
+ * --events: state[] as bpf/sock_event.bpf.h fills it.  R is the receiving
+ * socket (the call's own for a receive, the other end's for a send, when
+ * known), S the socket the call used.
+ */
+static void sock_event(const struct ipc_event *e, struct ev_view *v)
+{
+	bool tx = e->dir == DIR_TX, rk = e->state[0] >= 0;
+	int64_t msgs = e->state[6] & 0xffffffff, creds = e->state[6] >> 32;
+
+	/* a unix send with no key: to a socket not accepted yet, or an address nobody got */
+	if (is_unix(e->mech) && !e->obj_b)
+		snprintf(v->object, sizeof(v->object), "%s:(%s)", mech_name(e->mech) ?: "unix",
+			 rk ? "not accepted yet" : "receiver unknown");
+	ev_field_str(v, "dir", tx ? "send" : "recv");
+	if (rk) {
+		ev_field_int(v, "rcv_qlen", e->state[0]);
+		if (e->state[1] >= 0)
+			ev_field_int(v, "rcv_bytes", e->state[1]);
+	}
+	if (is_unix(e->mech)) {
+		if (rk && e->state[2] >= 0)
+			ev_field_int(v, "max_qlen", e->state[2]);
+		if (tx) {
+			ev_field_int(v, "fds", e->state[3]);
+			ev_field_int(v, "creds", creds);
+		}
+	} else if (rk) {
+		ev_field_int(v, "rmem", e->state[2]);
+		ev_field_int(v, "rcvbuf", e->state[3]);
+	}
+	if (e->state[5] >= 0) {
+		ev_field_int(v, "wmem", e->state[4]);
+		ev_field_int(v, "sndbuf", e->state[5]);
+	}
+	ev_field_int(v, "msgs", msgs);
+	ev_field_int(v, "moved", e->state[7]);
+
+	/* the line: the receiving queue, the send buffer, what a call of several messages did */
+	if (rk && e->state[1] >= 0)
+		ev_state_add(v, "rq %lldB", (long long)e->state[1]);
+	else if (rk && e->state[2] >= 0 && is_unix(e->mech))
+		ev_state_add(v, "rq %lld/%lld", (long long)e->state[0], (long long)e->state[2]);
+	else if (rk)
+		ev_state_add(v, "rq %lld", (long long)e->state[0]);
+	if (rk && !is_unix(e->mech))
+		ev_state_add(v, "rmem %lld/%lld", (long long)e->state[2], (long long)e->state[3]);
+	if (e->state[5] >= 0)
+		ev_state_add(v, "wmem %lld/%lld", (long long)e->state[4], (long long)e->state[5]);
+	if (tx && is_unix(e->mech) && e->state[3])
+		ev_state_add(v, "fds %lld", (long long)e->state[3]);
+	if (e->op == EV_OP_SENDMMSG || e->op == EV_OP_RECVMMSG)
+		ev_state_add(v, "%lld msgs %lldB", (long long)msgs, (long long)e->state[7]);
+}
+
 /* Every kind also needs the pipe_ programs: they mark sockets in the shared stash. */
 static const struct mech_kind sock_kinds[] = {
 	{ .id = MECH_UNIX_STREAM, .name = "unix_stream", .label = "unix/strm", .opt = "unix",
@@ -108,4 +164,5 @@ const struct mech_ops mech_sock = {
 	.table_note = sock_note,
 	.dot_label = sock_dot,
 	.fold_kind = sock_fold_kind,
+	.event = sock_event,
 };
