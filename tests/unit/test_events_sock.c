@@ -47,7 +47,7 @@ static char *render(const struct ipc_event *e, bool json, struct ev_view *v)
 
 	cr_assert_not_null(f);
 	events_view(e, NULL, v);
-	render_event(v, 0.5, json, f);
+	render_event(v, 500000000ull, json, f);
 	cr_assert_eq(fclose(f), 0);
 	return buf;
 }
@@ -99,7 +99,7 @@ Test(events_sock, unix_stream_send_line_and_state)
 	set_state(&e, 1, 64, -1, 2, 768, 212992, 1, 1, 64);
 
 	line = render(&e, false, &v);
-	cr_expect_str_eq(line, "0.500000 client[100] sendmsg  64 -> 64  rq 64B wmem 768/212992 fds 2"
+	cr_expect_str_eq(line, "0.500000 client[100] sendmsg unix_stream:[1234] 64 -> 64  rq 64B wmem 768/212992 fds 2"
 			       "  blocked 1.5ms  woke server[200]\n");
 	free(line);
 
@@ -187,7 +187,7 @@ Test(events_sock, tcp_recv_state)
 	e.bytes = 4096;
 	set_state(&e, 1, 28, 1280, 131072, 0, 2626560, 1, 0, 100);
 	line = render(&e, false, &v);
-	cr_expect(strstr(line, " read  4096 -> 100  rq 28B rmem 1280/131072 wmem 0/2626560\n"), "%s",
+	cr_expect(strstr(line, "] 4096 -> 100  rq 28B rmem 1280/131072 wmem 0/2626560\n"), "%s",
 		  line);
 	free(line);
 	st = state_of(&e, &root);
@@ -213,7 +213,7 @@ Test(events_sock, udp_sendmmsg_counts_messages)
 	e.bytes = 192;
 	set_state(&e, -1, -1, -1, -1, 0, 212992, 3, 0, 192);
 	line = render(&e, false, &v);
-	cr_expect(strstr(line, " sendmmsg  192 -> 3  wmem 0/212992 3 msgs 192B\n"), "%s", line);
+	cr_expect(strstr(line, "] 192 -> 3  wmem 0/212992 3 msgs 192B\n"), "%s", line);
 	free(line);
 	st = state_of(&e, &root);
 	cr_expect(!st_has(st, "rcv_qlen") && !st_has(st, "rmem"), "no receiver, no receiver state");

@@ -223,6 +223,11 @@ static void read_objnames(struct collector *c)
 	free(w.done);
 }
 
+void collector_read_names(struct collector *c)
+{
+	read_objnames(c);
+}
+
 uint64_t collector_percpu_sum(struct collector *c, int fd, uint32_t idx)
 {
 	__u64 sum = 0;

@@ -43,6 +43,8 @@ int collector_read(struct collector *c);
  */
 int collector_add_ring(struct collector *c, int fd, int (*fn)(void *ctx, void *data, size_t size),
 		       void *ctx);
+/* Read the object names the BPF side recorded since the last read (FIFO paths, sockets). */
+void collector_read_names(struct collector *c);
 /* The sum over CPUs of a per-CPU array map's value at idx (0 if it cannot be read). */
 uint64_t collector_percpu_sum(struct collector *c, int fd, uint32_t idx);
 /* Possible CPUs, for per-CPU values. */

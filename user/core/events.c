@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
 #include "core/events.h"
@@ -32,7 +33,16 @@ struct events {
 	int lost_fd;
 	uint64_t lost_told;    /* the loss last written to the stream */
 	uint64_t hide_a, hide_b; /* ipctrace's own hand-shake with COMMAND (events_hide()) */
+	uint64_t names_ns;       /* when the object names were last read here */
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 const char *events_op_name(unsigned op)
 {
@@ -105,6 +115,15 @@ static int on_event(void *ctx, void *data, size_t size)
 	collector_hint(ev->c, e->pid, e->start_ns, e->comm);
 	if (!wanted(ev, e))
 		return 0;
+	/*
+	 * A name recorded after the tick read them (the record's call began
+	 * later): read them again, at most once per drain (anonymous objects
+	 * have none: names_ns then runs ahead of the records).
+	 */
+	if (e->ts_ns > ev->names_ns && !model_object_named(ev->m, e->mech, e->obj_a, e->obj_b)) {
+		collector_read_names(ev->c);
+		ev->names_ns = mono_ns();
+	}
 	events_view(e, ev->m, &v);
 	render_event(&v, e->ts_ns >= ev->t0_ns ? e->ts_ns - ev->t0_ns : 0, ev->json, ev->f);
 	return 0;
