@@ -52,12 +52,8 @@ struct mq_stash {
 	__u8 empty;
 	__u8 has_key;
 	__u8 waking;     /* a send or receive: counted in mq_active */
-	__u8 pad;
+	__u8 unreg;      /* mq_notify(fd, NULL), stashed with --events only */
 	__u64 nvcsw;     /* fast_task: voluntary context switches at sys_enter */
-	/* --events only */
-	__u64 ev_req;    /* the length asked for (a receive: its buffer's) */
-	__u8 ev_entry;   /* depth, cbytes, limit were read at entry (has_depth may be reset) */
-	__u8 ev_unreg;   /* mq_notify(fd, NULL) */
 };
 
 /*
@@ -376,13 +372,19 @@ static __always_inline void msg_resolve(int msqid, struct mq_stash *st)
 	st->has_depth = 1;
 }
 
-static __always_inline void stash_put(__u64 id, struct mq_stash *st)
+/* req: --events' length asked for (a receive's buffer; a send's is its size). */
+static __always_inline void stash_put(__u64 id, struct mq_stash *st, __u64 req)
 {
 	struct task_struct *task;
 	struct mq_stash *slot;
 
 	st->ts = bpf_ktime_get_ns();
 	st->waking = st->op == OP_SEND || st->op == OP_RECV;
+	/* --events, one test for all: a receive's size is unused by the counts */
+	if (want_events) {
+		st->size = req;
+		ev_begin(st->ts);
+	}
 	if (fast_task) {
 		task = bpf_get_current_task_btf();
 		st->start_ns = task->group_leader->start_boottime;
@@ -402,7 +404,6 @@ static __always_inline void stash_put(__u64 id, struct mq_stash *st)
 	}
 	if (st->waking)
 		__sync_fetch_and_add(&mq_active, 1);
-	ev_begin(st->ts);
 }
 
 /* The current thread's call in progress, or NULL. */
@@ -603,12 +604,12 @@ static __always_inline void mq_ev_emit(const struct mq_stash *st, long ret, __s6
 	e->obj_a = st->obj_a;
 	e->obj_b = st->obj_b;
 	e->ret = ret;
-	e->bytes = st->ev_req;
+	e->bytes = st->size;
 	if (st->op == OP_SEND || st->op == OP_RECV)
 		e->dir = st->op == OP_SEND ? DIR_TX : DIR_RX;
 	ev_blocked(e, st->ts, slept_since(st->nvcsw));
 	e->state[MQ_EV_TAG] = st->op == OP_SEND ? st->tag : tag;
-	if (st->ev_entry) {
+	if (st->has_depth) {
 		flags |= MQ_EVF_ENTRY;
 		e->state[MQ_EV_DEPTH0] = st->depth;
 		e->state[MQ_EV_CBYTES0] = st->cbytes;
@@ -616,7 +617,7 @@ static __always_inline void mq_ev_emit(const struct mq_stash *st, long ret, __s6
 		e->state[MQ_EV_MSGSIZE] = st->msgsize;
 	}
 	flags |= (st->full ? MQ_EVF_FULL : 0) | (st->empty ? MQ_EVF_EMPTY : 0) |
-		 (st->ev_unreg ? MQ_EVF_UNREG : 0);
+		 (st->unreg ? MQ_EVF_UNREG : 0);
 	if (st->op != OP_UNLINK)
 		flags |= st->mech == MECH_MQ ? mq_ev_attr(st->inode, e) : msg_ev_now(st, e);
 	if (st->has_key)
@@ -679,7 +680,7 @@ static __always_inline int mq_exit(long ret)
 	case OP_NOTIFY:
 	case OP_UNLINK:
 	case OP_RMID:
-		if (ret != 0 || (want_events && st->ev_unreg))
+		if (ret != 0 || st->unreg)
 			break;
 		v = obj_get(st);
 		if (!v)
@@ -714,11 +715,7 @@ int mq_enter_send(struct trace_event_raw_sys_enter *ctx)
 	st.size = len;
 	st.tag = prio;
 	st.full = st.has_depth && st.depth >= st.limit;
-	if (want_events) {
-		st.ev_req = len;
-		st.ev_entry = st.has_depth;
-	}
-	stash_put(id, &st);
+	stash_put(id, &st, len);
 	return 0;
 }
 
@@ -736,11 +733,7 @@ int mq_enter_receive(struct trace_event_raw_sys_enter *ctx)
 	st.op = OP_RECV;
 	st.uptr = uprio;
 	st.empty = st.has_depth && st.depth == 0;
-	if (want_events) {
-		st.ev_req = ctx->args[2]; /* msg_len */
-		st.ev_entry = st.has_depth;
-	}
-	stash_put(id, &st);
+	stash_put(id, &st, ctx->args[2]); /* msg_len */
 	return 0;
 }
 
@@ -757,12 +750,8 @@ int mq_enter_notify(struct trace_event_raw_sys_enter *ctx)
 	if ((!sev && !want_events) || !wanted(id, MECH_MQ) || !mq_resolve(fd, &st))
 		return 0;
 	st.op = OP_NOTIFY;
-	if (want_events) {
-		st.ev_unreg = !sev;
-		st.ev_entry = st.has_depth;
-	}
-	st.has_depth = 0;
-	stash_put(id, &st);
+	st.unreg = !sev;
+	stash_put(id, &st, 0);
 	return 0;
 }
 
@@ -796,7 +785,7 @@ int mq_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 	st.mech = MECH_MQ;
 	st.obj_a = s->k.s_dev;
 	st.obj_b = nv->ino;
-	stash_put(id, &st);
+	stash_put(id, &st, 0);
 	return 0;
 }
 
@@ -864,11 +853,7 @@ int msg_enter_snd(struct trace_event_raw_sys_enter *ctx)
 	st.tag = bpf_probe_read_user(&mtype, sizeof(mtype), (void *)msgp) ? MQ_TAG_UNKNOWN : mtype;
 	/* ipc/msg.c msg_fits_inqueue(): bytes and message count both bounded by q_qbytes */
 	st.full = st.has_depth && (st.cbytes + sz > st.limit || st.depth + 1 > st.limit);
-	if (want_events) {
-		st.ev_req = sz;
-		st.ev_entry = st.has_depth;
-	}
-	stash_put(id, &st);
+	stash_put(id, &st, sz);
 	return 0;
 }
 
@@ -889,11 +874,7 @@ int msg_enter_rcv(struct trace_event_raw_sys_enter *ctx)
 	st.op = OP_RECV;
 	st.uptr = msgp;
 	st.empty = st.has_depth && st.depth == 0;
-	if (want_events) {
-		st.ev_req = ctx->args[2]; /* msgsz */
-		st.ev_entry = st.has_depth;
-	}
-	stash_put(id, &st);
+	stash_put(id, &st, ctx->args[2]); /* msgsz */
 	return 0;
 }
 
@@ -910,11 +891,7 @@ int msg_enter_ctl(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	msg_resolve(msqid, &st);
 	st.op = OP_RMID;
-	/* --events: what the queue held when removed */
-	if (want_events)
-		st.ev_entry = st.has_depth;
-	st.has_depth = 0;
-	stash_put(id, &st);
+	stash_put(id, &st, 0);
 	return 0;
 }
 
