@@ -254,6 +254,29 @@ struct mq_obj_val {
 };
 
 /*
+ * --events: ipc_event.state[] of an mq or msg record (bpf/mq.bpf.c,
+ * user/mech/mq.c).  Entry values are what the call found when it came in,
+ * return values what it left; MQ_EVF_* say which were read.
+ */
+enum mq_ev_state {
+	MQ_EV_DEPTH0,   /* messages queued at entry: mq_curmsgs, q_qnum */
+	MQ_EV_DEPTH1,   /* ... at return */
+	MQ_EV_LIMIT,    /* mq_maxmsg; msg: q_qbytes */
+	MQ_EV_MSGSIZE,  /* mq_msgsize; msg: 0 */
+	MQ_EV_TAG,      /* the priority or mtype sent or taken, or MQ_TAG_UNKNOWN */
+	MQ_EV_FLAGS,    /* MQ_EVF_*; msg: the SysV key in the upper 32 bits */
+	MQ_EV_CBYTES0,  /* msg: q_cbytes at entry */
+	MQ_EV_CBYTES1,  /* msg: q_cbytes at return */
+};
+
+#define MQ_EVF_ENTRY 0x1   /* DEPTH0 (and CBYTES0, LIMIT) were read at entry */
+#define MQ_EVF_RETURN 0x2  /* DEPTH1 (and CBYTES1, LIMIT, MSGSIZE) were read at return */
+#define MQ_EVF_FULL 0x4    /* a send found no room */
+#define MQ_EVF_EMPTY 0x8   /* a receive found no message */
+#define MQ_EVF_KEY 0x10    /* msg: the key is known */
+#define MQ_EVF_UNREG 0x20  /* mq_notify(fd, NULL): an unregistration */
+
+/*
  * Shared memory (bpf/shm.bpf.c): attach periods, sent on the "shm_events"
  * ring buffer.  They are rare (attach, detach, and fork/exec/exit of a
  * process that holds segments), so userspace gets each one with its time

@@ -13,6 +13,7 @@
  */
 #include "common.bpf.h"
 #include "wake.bpf.h"
+#include "event.bpf.h"
 
 #define MQUEUE_MAGIC 0x19800202
 #define IPC_RMID 0
@@ -51,7 +52,7 @@ struct mq_stash {
 	__u8 empty;
 	__u8 has_key;
 	__u8 waking;     /* a send or receive: counted in mq_active */
-	__u8 pad;
+	__u8 unreg;      /* mq_notify(fd, NULL), stashed with --events only */
 	__u64 nvcsw;     /* fast_task: voluntary context switches at sys_enter */
 };
 
@@ -371,13 +372,19 @@ static __always_inline void msg_resolve(int msqid, struct mq_stash *st)
 	st->has_depth = 1;
 }
 
-static __always_inline void stash_put(__u64 id, struct mq_stash *st)
+/* req: --events' length asked for (a receive's buffer; a send's is its size). */
+static __always_inline void stash_put(__u64 id, struct mq_stash *st, __u64 req)
 {
 	struct task_struct *task;
 	struct mq_stash *slot;
 
 	st->ts = bpf_ktime_get_ns();
 	st->waking = st->op == OP_SEND || st->op == OP_RECV;
+	/* --events, one test for all: a receive's size is unused by the counts */
+	if (want_events) {
+		st->size = req;
+		ev_begin(st->ts);
+	}
 	if (fast_task) {
 		task = bpf_get_current_task_btf();
 		st->start_ns = task->group_leader->start_boottime;
@@ -526,12 +533,120 @@ static __always_inline void mq_woken(__u64 id, const struct mq_stash *st)
 	wake_count(r, id >> 32, st->start_ns, st->mech, st->obj_a, st->obj_b, back, st->ts);
 }
 
+/* ---- --events (event.bpf.h): the queue's state, read where the kernel keeps it ---- */
+
+static __always_inline __u16 mq_ev_op(const struct mq_stash *st)
+{
+	bool mq = st->mech == MECH_MQ;
+
+	switch (st->op) {
+	case OP_SEND:
+		return mq ? EV_OP_MQ_SEND : EV_OP_MSGSND;
+	case OP_RECV:
+		return mq ? EV_OP_MQ_RECEIVE : EV_OP_MSGRCV;
+	case OP_NOTIFY:
+		return EV_OP_MQ_NOTIFY;
+	case OP_UNLINK:
+		return EV_OP_MQ_UNLINK;
+	default:
+		return EV_OP_MSGCTL;
+	}
+}
+
+/* The mqueue's attr now (curmsgs, maxmsg, msgsize) into the record's return state. */
+static __always_inline __u32 mq_ev_attr(__u64 inode, struct ipc_event *e)
+{
+	struct mqueue_inode_info *info;
+	struct mq_attr attr;
+
+	if (!inode)
+		return 0;
+	info = (void *)inode - bpf_core_field_offset(struct mqueue_inode_info, vfs_inode);
+	if (BPF_CORE_READ_INTO(&attr, info, attr))
+		return 0;
+	e->state[MQ_EV_DEPTH1] = attr.mq_curmsgs;
+	e->state[MQ_EV_LIMIT] = attr.mq_maxmsg;
+	e->state[MQ_EV_MSGSIZE] = attr.mq_msgsize;
+	return MQ_EVF_RETURN;
+}
+
+/*
+ * The msg queue now, looked up again by its id: gone after IPC_RMID (or
+ * when removed under a sleeping caller, EIDRM), then nothing is read.
+ */
+static __always_inline __u32 msg_ev_now(const struct mq_stash *st, struct ipc_event *e)
+{
+	struct mq_stash now = {};
+	struct msg_queue *q;
+	int key;
+
+	q = msg_lookup(current_ipc_ns(), (int)st->obj_b, &key);
+	if (!q || msq_depth(q, &now))
+		return 0;
+	e->state[MQ_EV_DEPTH1] = now.depth;
+	e->state[MQ_EV_CBYTES1] = now.cbytes;
+	e->state[MQ_EV_LIMIT] = now.limit;
+	return MQ_EVF_RETURN;
+}
+
+/*
+ * One record per traced call: what it asked, what it found at entry and
+ * left at return, the priority or mtype it sent or took (tag: a
+ * receive's), and the time it slept.
+ */
+static __always_inline void mq_ev_emit(const struct mq_stash *st, long ret, __s64 tag)
+{
+	struct ipc_event *e = ev_reserve(st->mech, mq_ev_op(st), st->start_ns);
+	__u64 flags = 0;
+
+	if (!e)
+		return;
+	e->obj_a = st->obj_a;
+	e->obj_b = st->obj_b;
+	e->ret = ret;
+	e->bytes = st->size;
+	if (st->op == OP_SEND || st->op == OP_RECV)
+		e->dir = st->op == OP_SEND ? DIR_TX : DIR_RX;
+	ev_blocked(e, st->ts, slept_since(st->nvcsw));
+	e->state[MQ_EV_TAG] = st->op == OP_SEND ? st->tag : tag;
+	if (st->has_depth) {
+		flags |= MQ_EVF_ENTRY;
+		e->state[MQ_EV_DEPTH0] = st->depth;
+		e->state[MQ_EV_CBYTES0] = st->cbytes;
+		e->state[MQ_EV_LIMIT] = st->limit;
+		e->state[MQ_EV_MSGSIZE] = st->msgsize;
+	}
+	flags |= (st->full ? MQ_EVF_FULL : 0) | (st->empty ? MQ_EVF_EMPTY : 0) |
+		 (st->unreg ? MQ_EVF_UNREG : 0);
+	if (st->op != OP_UNLINK)
+		flags |= st->mech == MECH_MQ ? mq_ev_attr(st->inode, e) : msg_ev_now(st, e);
+	if (st->has_key)
+		flags |= MQ_EVF_KEY | (__u64)(__u32)st->key << 32;
+	e->state[MQ_EV_FLAGS] = flags;
+	ev_submit(e);
+}
+
+/* An mq_open() that returned a queue (a failed one has no object to name): its attr. */
+static __always_inline void mq_ev_open(const struct mq_stash *st, long fd)
+{
+	struct ipc_event *e = ev_reserve(MECH_MQ, EV_OP_MQ_OPEN, current_start_ns());
+
+	if (!e)
+		return;
+	e->obj_a = st->obj_a;
+	e->obj_b = st->obj_b;
+	e->ret = fd;
+	e->state[MQ_EV_TAG] = MQ_TAG_UNKNOWN;
+	e->state[MQ_EV_FLAGS] = mq_ev_attr(st->inode, e);
+	ev_submit(e);
+}
+
 static __always_inline int mq_exit(long ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct mq_stash *st;
 	struct mq_obj_val *v;
-	__s64 tag;
+	__s64 tag = MQ_TAG_UNKNOWN;
 
 	if (bench_noop)
 		return 0;
@@ -549,7 +664,6 @@ static __always_inline int mq_exit(long ret)
 	case OP_RECV:
 		if (ret < 0)
 			break;
-		tag = MQ_TAG_UNKNOWN;
 		if (st->mech == MECH_MQ && st->uptr) {
 			__u32 prio;
 
@@ -566,7 +680,7 @@ static __always_inline int mq_exit(long ret)
 	case OP_NOTIFY:
 	case OP_UNLINK:
 	case OP_RMID:
-		if (ret != 0)
+		if (ret != 0 || st->unreg)
 			break;
 		v = obj_get(st);
 		if (!v)
@@ -577,6 +691,8 @@ static __always_inline int mq_exit(long ret)
 			v->removes++;
 		break;
 	}
+	if (want_events)
+		mq_ev_emit(st, ret, tag);
 	stash_done(id, st);
 	return 0;
 }
@@ -599,7 +715,7 @@ int mq_enter_send(struct trace_event_raw_sys_enter *ctx)
 	st.size = len;
 	st.tag = prio;
 	st.full = st.has_depth && st.depth >= st.limit;
-	stash_put(id, &st);
+	stash_put(id, &st, len);
 	return 0;
 }
 
@@ -617,7 +733,7 @@ int mq_enter_receive(struct trace_event_raw_sys_enter *ctx)
 	st.op = OP_RECV;
 	st.uptr = uprio;
 	st.empty = st.has_depth && st.depth == 0;
-	stash_put(id, &st);
+	stash_put(id, &st, ctx->args[2]); /* msg_len */
 	return 0;
 }
 
@@ -630,11 +746,12 @@ int mq_enter_notify(struct trace_event_raw_sys_enter *ctx)
 	__u64 sev = ctx->args[1];
 	struct mq_stash st = {};
 
-	if (!sev || !wanted(id, MECH_MQ) || !mq_resolve(fd, &st))
+	/* --events: an unregistration too, for its record only */
+	if ((!sev && !want_events) || !wanted(id, MECH_MQ) || !mq_resolve(fd, &st))
 		return 0;
 	st.op = OP_NOTIFY;
-	st.has_depth = 0;
-	stash_put(id, &st);
+	st.unreg = !sev;
+	stash_put(id, &st, 0);
 	return 0;
 }
 
@@ -668,7 +785,7 @@ int mq_enter_unlink(struct trace_event_raw_sys_enter *ctx)
 	st.mech = MECH_MQ;
 	st.obj_a = s->k.s_dev;
 	st.obj_b = nv->ino;
-	stash_put(id, &st);
+	stash_put(id, &st, 0);
 	return 0;
 }
 
@@ -686,6 +803,8 @@ int mq_exit_open(struct trace_event_raw_sys_exit *ctx)
 	file = (struct file *)st.file;
 	mq_record_name(BPF_CORE_READ(file, f_path.dentry), (struct inode *)st.inode, st.obj_a,
 		       st.obj_b);
+	if (want_events)
+		mq_ev_open(&st, fd);
 	return 0;
 }
 
@@ -734,7 +853,7 @@ int msg_enter_snd(struct trace_event_raw_sys_enter *ctx)
 	st.tag = bpf_probe_read_user(&mtype, sizeof(mtype), (void *)msgp) ? MQ_TAG_UNKNOWN : mtype;
 	/* ipc/msg.c msg_fits_inqueue(): bytes and message count both bounded by q_qbytes */
 	st.full = st.has_depth && (st.cbytes + sz > st.limit || st.depth + 1 > st.limit);
-	stash_put(id, &st);
+	stash_put(id, &st, sz);
 	return 0;
 }
 
@@ -755,7 +874,7 @@ int msg_enter_rcv(struct trace_event_raw_sys_enter *ctx)
 	st.op = OP_RECV;
 	st.uptr = msgp;
 	st.empty = st.has_depth && st.depth == 0;
-	stash_put(id, &st);
+	stash_put(id, &st, ctx->args[2]); /* msgsz */
 	return 0;
 }
 
@@ -772,8 +891,7 @@ int msg_enter_ctl(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	msg_resolve(msqid, &st);
 	st.op = OP_RMID;
-	st.has_depth = 0;
-	stash_put(id, &st);
+	stash_put(id, &st, 0);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kernel/abi.h"
 #include "core/collect.h"
+#include "core/event.h"
 #include "core/ktab.h"
 #include "kernel/bpfmap.h"
 #include "kernel/kif.h"
@@ -203,6 +204,15 @@ void mq_update_hist(struct model *m, const struct mqhist_obs *o)
 	b->bytes = o->bytes;
 }
 
+/* A msg queue is known by its id; the key is what programs ask msgget() for. */
+static void msg_name(uint64_t msqid, bool has_key, int32_t key, char *buf, size_t len)
+{
+	if (has_key)
+		snprintf(buf, len, "msg:%" PRIu64 " key 0x%08" PRIx32, msqid, (uint32_t)key);
+	else
+		snprintf(buf, len, "msg:%" PRIu64, msqid);
+}
+
 void mq_update_queue(struct model *m, const struct mqobj_obs *o)
 {
 	struct mq_state *x = model_mech_state(m, &mech_mq);
@@ -215,14 +225,9 @@ void mq_update_queue(struct model *m, const struct mqobj_obs *o)
 		return;
 	}
 	((struct qobj_ent *)ktab_at(&x->objs, i))->q = o->q;
-	/* A msg queue is known by its id; the key is what programs ask msgget() for. */
 	if (o->mech != MECH_MSG)
 		return;
-	if (o->has_key)
-		snprintf(name, sizeof(name), "msg:%" PRIu64 " key 0x%08" PRIx32, o->obj_b,
-			 (uint32_t)o->key);
-	else
-		snprintf(name, sizeof(name), "msg:%" PRIu64, o->obj_b);
+	msg_name(o->obj_b, o->has_key, o->key, name, sizeof(name));
 	model_set_object_name(m, o->mech, o->obj_a, o->obj_b, name);
 }
 
@@ -499,6 +504,85 @@ static enum note_kind mq_note(const struct edge *e, const void *ext, size_t widt
 	return NOTE_PREFIX;
 }
 
+/* ---- --events ---- */
+
+/*
+ * One record (bpf/mq.bpf.c, enum mq_ev_state): the queue when the call
+ * came in and when it returned, its limits, the priority or mtype sent or
+ * taken.  The line shows the state it left:
+ *
+ *   mq_send mq:/q 64 -> 0  prio 5 depth 8/8 (was full)
+ *   msgrcv msg:3 key 0x00000000 8192 -> 64  mtype 2 q 7 msgs 448/16384B
+ */
+static void mq_event(const struct ipc_event *e, struct ev_view *v)
+{
+	uint64_t flags = (uint64_t)e->state[MQ_EV_FLAGS];
+	bool mq = e->mech == MECH_MQ, entry = flags & MQ_EVF_ENTRY, ret = flags & MQ_EVF_RETURN;
+	bool send = e->op == EV_OP_MQ_SEND || e->op == EV_OP_MSGSND;
+	bool recv = e->op == EV_OP_MQ_RECEIVE || e->op == EV_OP_MSGRCV;
+	int64_t tag = e->state[MQ_EV_TAG];
+	long long d0 = e->state[MQ_EV_DEPTH0], d1 = e->state[MQ_EV_DEPTH1];
+	long long lim = e->state[MQ_EV_LIMIT];
+
+	/* the name the report gives it, even before the collector has read the queue */
+	if (!mq && (flags & MQ_EVF_KEY))
+		msg_name(e->obj_b, true, (int32_t)(flags >> 32), v->object, sizeof(v->object));
+	v->no_bytes = !send && !recv;
+	/* a send's is what it asked for; a receive's is known once it took a message */
+	if (tag != MQ_TAG_UNKNOWN && (send || (recv && e->ret >= 0))) {
+		ev_field_int(v, mq ? "prio" : "mtype", tag);
+		ev_state_add(v, "%s %lld", mq ? "prio" : "mtype", (long long)tag);
+	}
+	if (e->op == EV_OP_MQ_NOTIFY) {
+		ev_field_bool(v, "unregister", flags & MQ_EVF_UNREG);
+		ev_state_add(v, flags & MQ_EVF_UNREG ? "unregister" : "register");
+	}
+	if (e->op == EV_OP_MSGCTL) {
+		ev_field_str(v, "cmd", "IPC_RMID");
+		ev_state_add(v, "IPC_RMID");
+		if (entry) /* what the queue held when the call came in */
+			ev_state_add(v, "q %lld msgs %lldB", d0, (long long)e->state[MQ_EV_CBYTES0]);
+	}
+	if (mq) {
+		if (entry)
+			ev_field_int(v, "depth_before", d0);
+		if (ret)
+			ev_field_int(v, "depth", d1);
+		if (entry || ret) {
+			ev_field_int(v, "maxmsg", lim);
+			ev_field_int(v, "msgsize", e->state[MQ_EV_MSGSIZE]);
+		}
+		if (ret)
+			ev_state_add(v, "depth %lld/%lld", d1, lim);
+		if (ret && e->op == EV_OP_MQ_OPEN)
+			ev_state_add(v, "msgsize %lld", (long long)e->state[MQ_EV_MSGSIZE]);
+	} else {
+		if (entry) {
+			ev_field_int(v, "qnum_before", d0);
+			ev_field_int(v, "cbytes_before", e->state[MQ_EV_CBYTES0]);
+		}
+		if (ret) {
+			ev_field_int(v, "qnum", d1);
+			ev_field_int(v, "cbytes", e->state[MQ_EV_CBYTES1]);
+		}
+		if (entry || ret)
+			ev_field_int(v, "qbytes", lim);
+		if (flags & MQ_EVF_KEY)
+			ev_field_int(v, "key", (int32_t)(flags >> 32));
+		if (ret)
+			ev_state_add(v, "q %lld msgs %lld/%lldB", d1,
+				     (long long)e->state[MQ_EV_CBYTES1], lim);
+	}
+	if (send && entry)
+		ev_field_bool(v, "found_full", flags & MQ_EVF_FULL);
+	if (recv && entry)
+		ev_field_bool(v, "found_empty", flags & MQ_EVF_EMPTY);
+	if (flags & MQ_EVF_FULL)
+		ev_state_add(v, "(was full)");
+	if (flags & MQ_EVF_EMPTY)
+		ev_state_add(v, "(was empty)");
+}
+
 static const struct mech_kind mq_kinds[] = {
 	{ .id = MECH_MQ, .name = "mq", .label = "mq", .opt = "mq",
 	  .progs = "mq_ mqmsg_" },
@@ -521,4 +605,5 @@ const struct mech_ops mech_mq = {
 	.procs_in_use = mq_procs_in_use,
 	.json = mq_json,
 	.table_note = mq_note,
+	.event = mq_event,
 };
