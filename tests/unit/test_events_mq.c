@@ -44,7 +44,7 @@ static char *render(const struct ipc_event *e, const char *object, bool json)
 		snprintf(v.object, sizeof(v.object), "%s", object);
 	f = open_memstream(&text, &len);
 	cr_assert_not_null(f);
-	render_event(&v, 1.5, json, f);
+	render_event(&v, 1500000000ull, json, f);
 	fclose(f);
 	return text;
 }
