@@ -42,14 +42,6 @@ struct {
 	__type(value, __u64);
 } sem_open_stash SEC(".maps");
 
-/*
- * Threads inside a call that can wake a waiter, machine-wide.  sched_waking
- * runs for every wake-up of the machine: while this is 0 it costs one load.
- * A poster that never reaches its exit (killed mid-call, LRU eviction)
- * leaves it too high, which only costs the lookup it saves.
- */
-__u64 sem_posting = 0;
-
 /* What a new stash entry starts as. */
 static const struct sem_stash sem_stash_zero;
 
