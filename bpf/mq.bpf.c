@@ -725,36 +725,4 @@ int msg_exit_ctl(struct trace_event_raw_sys_exit *ctx)
 	return mq_exit(ctx->ret);
 }
 
-/*
- * sched_waking(struct task_struct *p), in the waker's context: one load
- * for every wake-up of the machine while no traced thread is inside a send
- * or receive; what it leaves is checked by the wakee (mq_woken()).
- */
-SEC("raw_tracepoint/sched_waking")
-int mqmsg_waking(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ipc_woken r = {};
-	struct mq_stash *st;
-
-	if (bench_noop || !mq_active)
-		return 0;
-	st = mq_current(id);
-	if (!st || !st->waking)
-		return 0;
-	r.waker_start_ns = st->start_ns;
-	if (st->op == OP_SEND) {
-		r.data_mech = st->mech;
-		r.data.obj_a = st->obj_a;
-		r.data.obj_b = st->obj_b;
-	} else {
-		r.room_mech = st->mech;
-		r.room.obj_a = st->obj_a;
-		r.room.obj_b = st->obj_b;
-	}
-	woken_leave(BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, pid), &r, id >> 32);
-	return 0;
-}
-
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

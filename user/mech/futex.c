@@ -357,7 +357,7 @@ static bool futex_object_name(int mech, uint64_t obj_a, uint64_t obj_b, char *bu
 
 static const struct mech_kind futex_kinds[] = {
 	{ .id = MECH_FUTEX, .name = "futex", .label = "futex", .opt = "futex",
-	  .progs = "futex_", .no_bytes = true, .wakes_sync = true },
+	  .progs = "futex_ ipc_waking", .no_bytes = true, .wakes_sync = true },
 	{ 0 },
 };
 

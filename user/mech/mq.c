@@ -501,16 +501,16 @@ static enum note_kind mq_note(const struct edge *e, const void *ext, size_t widt
 
 static const struct mech_kind mq_kinds[] = {
 	{ .id = MECH_MQ, .name = "mq", .label = "mq", .opt = "mq",
-	  .progs = "mq_ mqmsg_" },
+	  .progs = "mq_ ipc_waking" },
 	{ .id = MECH_MSG, .name = "msg", .label = "msg", .opt = "msg",
-	  .progs = "msg_ mqmsg_" },
+	  .progs = "msg_ ipc_waking" },
 	{ 0 },
 };
 
 const struct mech_ops mech_mq = {
 	.name = "mq,msg",
 	.kinds = mq_kinds,
-	.prefixes = "mq_ msg_ mqmsg_",
+	.prefixes = "mq_ msg_",
 	.configure = mq_configure,
 	.read = mq_read,
 	.reap = mq_reap,

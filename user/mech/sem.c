@@ -283,7 +283,7 @@ static void sem_dot(const struct edge *e, const void *ext, FILE *f)
 
 static const struct mech_kind sem_kinds[] = {
 	{ .id = MECH_SEM, .name = "sem", .label = "sem", .opt = "sem",
-	  .progs = "sem_", .wakes_sync = true },
+	  .progs = "sem_ ipc_waking", .wakes_sync = true },
 	{ 0 },
 };
 
