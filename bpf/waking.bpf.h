@@ -211,47 +211,62 @@ static __always_inline void futex_waking(struct task_struct *p, const struct wak
 	bpf_map_update_elem(&futex_woken, &wtid, &r, BPF_ANY);
 }
 
+/*
+ * The machine-wide gates: a load each, and a constant false for a kind -m
+ * left out.  Read where they are used rather than kept in registers, so that
+ * the verifier's states along the way stay few.
+ */
+static __always_inline bool mq_gate(void)
+{
+	return (mech_mask & MQ_WAKE_MASK) && mq_active;
+}
+
+static __always_inline bool sem_gate(void)
+{
+	return mech_wanted(MECH_SEM) && sem_posting;
+}
+
+static __always_inline bool futex_gate(void)
+{
+	return mech_wanted(MECH_FUTEX) && (futex_posting || futex_waiting);
+}
+
 SEC("raw_tracepoint/sched_waking")
 int ipc_waking(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	bool pipes = mech_mask & PIPE_WAKE_MASK;
-	bool mq, sem, futex, stored = true;
 	struct waker w = {};
+	bool stored = true;
 
 	if (bench_noop)
 		return 0;
-	/* the machine-wide gates, cheapest first; a kind -m left out is a constant false */
-	mq = (mech_mask & MQ_WAKE_MASK) && mq_active;
-	sem = mech_wanted(MECH_SEM) && sem_posting;
-	futex = mech_wanted(MECH_FUTEX) && (futex_posting || futex_waiting);
-	if (!pipes && !mq && !sem && !futex)
+	if (!(mech_mask & PIPE_WAKE_MASK) && !mq_gate() && !sem_gate() && !futex_gate())
 		return 0;
 	if (fast_task) {
 		w.task = bpf_get_current_task_btf();
-		w.tgid = w.task->tgid;
-		w.tid = w.task->pid;
 		/*
 		 * Every stash on this path is task storage the thread created for
-		 * itself at a traced call: none at all, no call in progress.
+		 * itself at a traced call: with none at all, it is in no call.
 		 */
 		if (bpf_core_field_exists(w.task->bpf_storage))
 			stored = w.task->bpf_storage != NULL;
+		w.tgid = w.task->tgid;
+		w.tid = w.task->pid;
 	} else {
 		w.id = bpf_get_current_pid_tgid();
 		w.tgid = w.id >> 32;
 		w.tid = (__u32)w.id;
 	}
 	/* in the order the four programs ran: a waker is in one call at a time */
-	if (futex)
+	if (futex_gate())
 		futex_waking(p, &w, stored);
 	if (stored) {
-		if (mq)
+		if (mq_gate())
 			mq_waking(p, &w);
-		if (pipes)
+		if (mech_mask & PIPE_WAKE_MASK)
 			pipe_waking(p, &w);
 	}
-	if (sem)
+	if (sem_gate())
 		sem_waking(p, &w);
 	return 0;
 }
