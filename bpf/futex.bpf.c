@@ -35,6 +35,7 @@
 #include "sem_stash.bpf.h"
 #include "event.bpf.h"
 #include "wake.bpf.h"
+#include "futex_stash.bpf.h"
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
@@ -53,78 +54,11 @@
 #define FUTEX2_PRIVATE 128
 #define FUTEX_OWNER_DIED 0x40000000
 #define FUTEX_WAITV_MAX 128
-#define PF_EXITING 0x4
 #define MAX_ERRNO 4095
 #define EINTR 4
 #define ETIMEDOUT 110
 #define ERESTARTSYS 512
 #define ERESTART_RESTARTBLOCK 516
-
-#define FX_KEYS 4                /* words per call: 2, or futex_waitv's first 4 shared */
-
-enum fx_call {
-	FX_WAIT = 1,     /* WAIT, WAIT_BITSET, futex_wait, futex_waitv */
-	FX_LOCK_PI = 2,  /* LOCK_PI, LOCK_PI2, WAIT_REQUEUE_PI: ret 0 is "acquired" */
-	FX_WAKE = 3,     /* every call that can wake a waiter */
-};
-
-struct futex_stash {
-	__u64 ts;              /* the call's start; 0: no call in progress */
-	__u64 start_ns;
-	__u64 a[FX_KEYS];
-	__u64 b[FX_KEYS];
-	__u64 uaddr;           /* a wait's word, read back at its end (robust) */
-	__u32 tgid;
-	__u8 call;             /* enum fx_call */
-	__u8 nkeys;            /* a[]/b[] filled */
-	__u8 wake_keys;        /* the first wake_keys of them had a wake call */
-	__u8 pad;
-	/* --events (event.bpf.h) only */
-	__u64 ev_nvcsw;        /* voluntary context switches at entry */
-	__u64 ev_val;          /* val: a wait's expected value, a wake's nr_wake */
-	__u64 ev_val2;         /* a requeue's nr_requeue */
-	__u16 ev_op;           /* enum ipc_ev_op */
-	__u8 ev_cmd;           /* FUTEX_* command, or FX2_* */
-	__u8 ev_pad[5];
-};
-
-/*
- * The futex call in progress, per thread: task storage (fast_task), else an
- * LRU hash by tid (a thread killed mid-call never reaches its exit).  The
- * loader turns the unused one into a 1-entry array.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct futex_stash);
-} futex_tstash SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct futex_stash);
-} futex_stash SEC(".maps");
-
-/* Who woke a thread of another process, from inside which call: by the wakee's tid. */
-struct futex_woken {
-	__u64 ts;              /* when: a record older than the wait is stale */
-	__u64 waker_start_ns;
-	__u64 a[2];
-	__u64 b[2];
-	__u32 waker_tgid;
-	__u8 nkeys;
-	__u8 dying;            /* the waker was exiting: a robust lock's owner */
-	__u8 pad[2];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct futex_woken);
-} futex_woken SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -147,15 +81,6 @@ struct {
 	__type(key, struct obj_key);
 	__type(value, struct obj_key);
 } futex_requeued SEC(".maps");
-
-/*
- * Threads inside a wake call, and inside a wait, machine-wide: sched_waking
- * runs for every wake-up of the machine, and while both are 0 it costs two
- * loads.  A thread that never reaches its exit (killed mid-call, LRU
- * eviction) leaves one too high, which only costs the lookups it saves.
- */
-__u64 futex_posting = 0;
-__u64 futex_waiting = 0;
 
 static const struct futex_stash futex_stash_zero;
 
@@ -258,18 +183,6 @@ static __always_inline struct futex_stash *futex_begin(__u64 id, __u8 call)
 	st->tgid = id >> 32;
 	st->start_ns = current_start_ns();
 	return st;
-}
-
-/* The current thread's call in progress, or NULL. */
-static __always_inline struct futex_stash *futex_current(__u32 tid)
-{
-	struct futex_stash *st;
-
-	if (fast_task)
-		st = bpf_task_storage_get(&futex_tstash, bpf_get_current_task_btf(), 0, 0);
-	else
-		st = bpf_map_lookup_elem(&futex_stash, &tid);
-	return st && st->ts ? st : NULL;
 }
 
 /* The call is over (or not traced). */
@@ -725,54 +638,6 @@ SEC("tracepoint/syscalls/sys_exit_futex_requeue")
 int futex_exit_requeue2(struct trace_event_raw_sys_exit *ctx)
 {
 	return futex_exit(ctx->ret);
-}
-
-/*
- * sched_waking(struct task_struct *p), in the waker's context.  Two loads
- * for every wake-up of the machine; a stash lookup while some thread is
- * inside a wake call; the exiting check while some thread waits.  What it
- * leaves is checked by the wakee when its wait returns.
- */
-SEC("raw_tracepoint/sched_waking")
-int futex_waking(struct bpf_raw_tracepoint_args *ctx)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	struct futex_woken r = {};
-	struct futex_stash *w = NULL;
-	__u32 wtid;
-
-	if (bench_noop || (!futex_posting && !futex_waiting))
-		return 0;
-	if (futex_posting) {
-		w = futex_current((__u32)id);
-		if (w && w->call != FX_WAKE)
-			w = NULL;
-	}
-	if (!w) {
-		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-
-		/* a robust lock's owner dying wakes a waiter from do_exit() */
-		if (!futex_waiting || !(BPF_CORE_READ(cur, flags) & PF_EXITING))
-			return 0;
-		r.dying = 1;
-		r.waker_start_ns = current_start_ns();
-	} else {
-		r.waker_start_ns = w->start_ns;
-		r.a[0] = w->a[0];
-		r.b[0] = w->b[0];
-		r.a[1] = w->a[1];
-		r.b[1] = w->b[1];
-		r.nkeys = w->nkeys < 2 ? w->nkeys : 2;
-	}
-	/* a thread of the same process is not IPC */
-	if (BPF_CORE_READ(p, tgid) == id >> 32)
-		return 0;
-	wtid = BPF_CORE_READ(p, pid);
-	r.waker_tgid = id >> 32;
-	r.ts = bpf_ktime_get_ns();
-	bpf_map_update_elem(&futex_woken, &wtid, &r, BPF_ANY);
-	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -14,6 +14,7 @@
 #include "common.bpf.h"
 #include "wake.bpf.h"
 #include "event.bpf.h"
+#include "mq_stash.bpf.h"
 
 #define MQUEUE_MAGIC 0x19800202
 #define IPC_RMID 0
@@ -22,65 +23,6 @@
 #define IPCMNI_SHIFT 15    /* ipc/util.h: idr index bits of an id ... */
 #define IPCMNI_EXT_SHIFT 24 /* ... or with the ipcmni_extend boot option */
 #define MQ_NAME_MAX 256    /* NAME_MAX + 1 */
-
-enum mq_op {
-	OP_SEND = 1,
-	OP_RECV,
-	OP_NOTIFY,
-	OP_UNLINK,
-	OP_RMID,
-};
-
-struct mq_stash {
-	__u64 ts;
-	__u64 start_ns;
-	__u64 obj_a, obj_b;
-	__u64 size;      /* send: the message size */
-	__u64 uptr;      /* receive: where the kernel writes the priority / the msgbuf */
-	__s64 tag;       /* send: priority or mtype */
-	__u64 depth;     /* messages queued at enter */
-	__u64 cbytes;    /* msg: bytes queued at enter (q_cbytes) */
-	__u64 limit;     /* mq_maxmsg or q_qbytes */
-	__u64 msgsize;   /* mq_msgsize */
-	__s64 key;       /* msg: SysV key */
-	__u64 file;      /* mq: for the name, recorded when the object is first counted */
-	__u64 inode;
-	__u8 op;
-	__u8 mech;
-	__u8 has_depth;  /* depth, cbytes, limit were read */
-	__u8 full;
-	__u8 empty;
-	__u8 has_key;
-	__u8 waking;     /* a send or receive: counted in mq_active */
-	__u8 unreg;      /* mq_notify(fd, NULL), stashed with --events only */
-	__u64 nvcsw;     /* fast_task: voluntary context switches at sys_enter */
-};
-
-/*
- * Threads inside a traced send or receive, machine-wide: while 0, mq's
- * sched_waking program costs one load.  A thread killed mid-call (or an
- * LRU eviction) leaves it too high, which only costs the lookup it saves.
- */
-__u64 mq_active = 0;
-
-/*
- * The call in progress, per thread: task storage where tracepoints may use
- * it (fast_task), else an LRU hash (a thread killed mid-syscall never
- * reaches sys_exit: LRU keeps that bounded).  The loader shrinks the other.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct mq_stash);
-} mq_tstash SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct mq_stash);
-} mq_stash SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -406,18 +348,6 @@ static __always_inline void stash_put(__u64 id, struct mq_stash *st, __u64 req)
 		__sync_fetch_and_add(&mq_active, 1);
 }
 
-/* The current thread's call in progress, or NULL. */
-static __always_inline struct mq_stash *stash_get(__u64 id)
-{
-	struct mq_stash *st;
-
-	if (fast_task)
-		st = bpf_task_storage_get(&mq_tstash, bpf_get_current_task_btf(), 0, 0);
-	else
-		st = bpf_map_lookup_elem(&mq_stash, &id);
-	return st && st->ts ? st : NULL;
-}
-
 static __always_inline void stash_done(__u64 id, struct mq_stash *st)
 {
 	if (st->waking && mq_active)
@@ -650,7 +580,7 @@ static __always_inline int mq_exit(long ret)
 
 	if (bench_noop)
 		return 0;
-	st = stash_get(id);
+	st = mq_current(id);
 	if (!st)
 		return 0;
 	if (st->waking)
@@ -911,38 +841,6 @@ SEC("tracepoint/syscalls/sys_exit_msgctl")
 int msg_exit_ctl(struct trace_event_raw_sys_exit *ctx)
 {
 	return mq_exit(ctx->ret);
-}
-
-/*
- * sched_waking(struct task_struct *p), in the waker's context: one load
- * for every wake-up of the machine while no traced thread is inside a send
- * or receive; what it leaves is checked by the wakee (mq_woken()).
- */
-SEC("raw_tracepoint/sched_waking")
-int mqmsg_waking(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ipc_woken r = {};
-	struct mq_stash *st;
-
-	if (bench_noop || !mq_active)
-		return 0;
-	st = stash_get(id);
-	if (!st || !st->waking)
-		return 0;
-	r.waker_start_ns = st->start_ns;
-	if (st->op == OP_SEND) {
-		r.data_mech = st->mech;
-		r.data.obj_a = st->obj_a;
-		r.data.obj_b = st->obj_b;
-	} else {
-		r.room_mech = st->mech;
-		r.room.obj_a = st->obj_a;
-		r.room.obj_b = st->obj_b;
-	}
-	woken_leave(BPF_CORE_READ(p, tgid), BPF_CORE_READ(p, pid), &r, id >> 32);
-	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -627,69 +627,7 @@ int pipe_exit_vmsplice(struct trace_event_raw_sys_exit *ctx)
 	return pipe_exit(ctx->ret);
 }
 
-/*
- * sched_waking(struct task_struct *p), in the waker's context: one
- * per-thread lookup for every wake-up of the machine; more only when the
- * waker is inside a traced pipe, FIFO or socket call.  What it leaves is
- * checked by the wakee when its call returns (pipe_woken(), sock.bpf.c).
- */
-/*
- * Is TCP sock r the receiving end of sock s's connection?  sk_data_ready
- * names r from a softirq, which runs in whatever task is current: checked
- * here, at a wake-up, with plain loads.  Ports and IPv4 addresses, each
- * end's local the other's remote (IPv6 sockets keep placeholders in the
- * IPv4 fields, the same on both ends: their ports decide).
- */
-static __always_inline bool tcp_sent_to(__u64 s, __u64 r)
-{
-	struct sock_common *a, *b;
-
-	if (!s || !r)
-		return false;
-	a = bpf_rdonly_cast((void *)s, bpf_core_type_id_kernel(struct sock_common));
-	b = bpf_rdonly_cast((void *)r, bpf_core_type_id_kernel(struct sock_common));
-	return a->skc_num == bpf_ntohs(b->skc_dport) && b->skc_num == bpf_ntohs(a->skc_dport) &&
-	       a->skc_daddr == b->skc_rcv_saddr && a->skc_rcv_saddr == b->skc_daddr;
-}
-
-SEC("raw_tracepoint/sched_waking")
-int pipe_waking(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct task_struct *p = (struct task_struct *)ctx->args[0], *t;
-	struct ipc_woken r = {};
-	struct pipe_stash *st;
-	__u64 id = 0;
-
-	if (bench_noop)
-		return 0;
-	if (fast_task) {
-		st = bpf_task_storage_get(&pipe_tstash, bpf_get_current_task_btf(), 0, 0);
-	} else {
-		id = bpf_get_current_pid_tgid();
-		st = bpf_map_lookup_elem(&pipe_stash, &id);
-	}
-	if (!st || !st->ts)
-		return 0;
-	r.waker_start_ns = st->start_ns;
-	r.data_mech = st->mech_out;
-	r.data = st->out;
-	r.room_mech = st->mech_in;
-	r.room = st->in;
-	if (st->sock) {
-		/* fast_task knows the sock of a read or write; a send*() or recv*() does not */
-		__u64 self = st->sk ? st->sk : fd_sock(st->fd);
-
-		r.data_sk = st->wake_sk;
-		if (st->wake_tcp && !tcp_sent_to(self, st->wake_sk))
-			r.data_sk = 0;
-		if (st->sock_rx)
-			r.room_sk = self;
-	}
-	if (!r.data_mech && !r.room_mech && !r.data_sk && !r.room_sk)
-		return 0;
-	t = bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct task_struct));
-	woken_leave(t->tgid, t->pid, &r, bpf_get_current_pid_tgid() >> 32);
-	return 0;
-}
+/* The one sched_waking program, of every mechanism: here for bpf_rdonly_cast(). */
+#include "waking.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -49,14 +49,6 @@ struct {
 	__type(value, __u64);
 } sem_open_stash SEC(".maps");
 
-/*
- * Threads inside a call that can wake a waiter, machine-wide.  sched_waking
- * runs for every wake-up of the machine: while this is 0 it costs one load.
- * A poster that never reaches its exit (killed mid-call, LRU eviction)
- * leaves it too high, which only costs the lookup it saves.
- */
-__u64 sem_posting = 0;
-
 /* What a new stash entry starts as. */
 static const struct sem_stash sem_stash_zero;
 
@@ -434,36 +426,6 @@ SEC("tracepoint/syscalls/sys_exit_semctl")
 int sem_exit_semctl(struct trace_event_raw_sys_exit *ctx)
 {
 	return sysv_exit(ctx->ret);
-}
-
-/* ---- wake-ups ---- */
-
-/*
- * sched_waking(struct task_struct *p), in the waker's context.  A load for
- * every wake-up of the machine; a lookup while some thread is inside a
- * post, and more only when the current thread is that poster.
- */
-SEC("raw_tracepoint/sched_waking")
-int sem_waking(struct bpf_raw_tracepoint_args *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), wtid;
-	struct task_struct *p = (struct task_struct *)ctx->args[0];
-	struct sem_stash *w, *s;
-
-	if (bench_noop || !sem_posting)
-		return 0;
-	w = bpf_map_lookup_elem(&sem_stash, &tid);
-	if (!w || !w->posting)
-		return 0;
-	wtid = BPF_CORE_READ(p, pid);
-	s = bpf_map_lookup_elem(&sem_stash, &wtid);
-	/* A thread of the same process is not IPC. */
-	if (!s || !s->waiting || s->tgid == w->tgid || s->match_a != w->match_a ||
-	    s->match_b != w->match_b)
-		return 0;
-	s->waker_tgid = w->tgid;
-	s->waker_start_ns = w->start_ns;
-	return 0;
 }
 
 /* ---- POSIX ---- */

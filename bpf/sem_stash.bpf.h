@@ -2,8 +2,10 @@
 /*
  * The semaphore calls in progress, per thread (sem.bpf.c).  Shared with
  * futex.bpf.c, which leaves alone the futex calls a traced sem_post or
- * sem_wait makes: that semaphore is one sem edge, not a futex edge too.
- * The map is __weak like common.bpf.h's, so both link to the same one.
+ * sem_wait makes: that semaphore is one sem edge, not a futex edge too,
+ * and with the sched_waking program (waking.bpf.h, in pipe.bpf.c).  The
+ * map and counters are __weak like common.bpf.h's, so all link to the
+ * same ones.
  */
 #ifndef IPCTRACE_SEM_STASH_BPF_H
 #define IPCTRACE_SEM_STASH_BPF_H
@@ -62,6 +64,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sem_stash);
 } sem_stash SEC(".maps") __weak;
+
+/*
+ * Threads inside a call that can wake a waiter, machine-wide.  sched_waking
+ * runs for every wake-up of the machine: while this is 0 it costs one load.
+ * A poster that never reaches its exit (killed mid-call, LRU eviction)
+ * leaves it too high, which only costs the lookup it saves.
+ */
+__u64 sem_posting __weak = 0;
 
 /*
  * Threads inside a traced sem_post/sem_wait, machine-wide: while 0, the

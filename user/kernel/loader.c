@@ -177,19 +177,27 @@ static const struct mech_ops *prog_owner(const struct bpf_program *prog)
 	return NULL;
 }
 
-/* A program is loaded if its module always is, or a selected kind needs it. */
+/*
+ * A program is loaded if a selected kind needs it.  One that no kind lists
+ * is loaded if its module always is (or it has none): a program of such a
+ * module that kinds list (ipcwake's sched_waking program, which several
+ * mechanisms share) loads only for them.
+ */
 static bool prog_wanted(const struct bpf_program *prog, uint32_t mask)
 {
 	const struct mech_ops *owner = prog_owner(prog), *ops;
 	const char *name = bpf_program__name(prog);
+	bool listed = false;
 
-	if (!owner || owner->always)
-		return true;
 	for_each_mech(i, ops)
-		for (const struct mech_kind *k = ops->kinds; k && k->name; k++)
-			if ((mask & (1u << k->id)) && has_prefix_in(name, k->progs))
+		for (const struct mech_kind *k = ops->kinds; k && k->name; k++) {
+			if (!has_prefix_in(name, k->progs))
+				continue;
+			if (mask & (1u << k->id))
 				return true;
-	return false;
+			listed = true;
+		}
+	return !listed && (!owner || owner->always);
 }
 
 /* Whether any kind of ops is selected. */

@@ -437,7 +437,7 @@ static void futex_event(const struct ipc_event *e, struct ev_view *v)
 
 static const struct mech_kind futex_kinds[] = {
 	{ .id = MECH_FUTEX, .name = "futex", .label = "futex", .opt = "futex",
-	  .progs = "futex_", .no_bytes = true, .wakes_sync = true },
+	  .progs = "futex_ ipc_waking", .no_bytes = true, .wakes_sync = true },
 	{ 0 },
 };
 

@@ -87,6 +87,8 @@ static void ipcwake_configure(struct kif *k, bool fast)
 
 const struct mech_ops mech_ipcwake = {
 	.name = "wake-ups",
+	/* the one sched_waking program: loaded for the kinds that list it */
+	.prefixes = "ipc_waking",
 	.always = true,
 	.configure = ipcwake_configure,
 	.read = ipcwake_read,

@@ -585,16 +585,16 @@ static void mq_event(const struct ipc_event *e, struct ev_view *v)
 
 static const struct mech_kind mq_kinds[] = {
 	{ .id = MECH_MQ, .name = "mq", .label = "mq", .opt = "mq",
-	  .progs = "mq_ mqmsg_" },
+	  .progs = "mq_ ipc_waking" },
 	{ .id = MECH_MSG, .name = "msg", .label = "msg", .opt = "msg",
-	  .progs = "msg_ mqmsg_" },
+	  .progs = "msg_ ipc_waking" },
 	{ 0 },
 };
 
 const struct mech_ops mech_mq = {
 	.name = "mq,msg",
 	.kinds = mq_kinds,
-	.prefixes = "mq_ msg_ mqmsg_",
+	.prefixes = "mq_ msg_",
 	.configure = mq_configure,
 	.read = mq_read,
 	.reap = mq_reap,

@@ -19,9 +19,9 @@ static void pipe_configure(struct kif *k, bool fast)
 
 static const struct mech_kind pipe_kinds[] = {
 	{ .id = MECH_PIPE, .name = "pipe", .label = "pipe", .opt = "pipe",
-	  .progs = "pipe_" },
+	  .progs = "pipe_ ipc_waking" },
 	{ .id = MECH_FIFO, .name = "fifo", .label = "fifo", .opt = "fifo",
-	  .progs = "pipe_" },
+	  .progs = "pipe_ ipc_waking" },
 	{ 0 },
 };
 

@@ -337,7 +337,7 @@ static void sem_event(const struct ipc_event *e, struct ev_view *v)
 
 static const struct mech_kind sem_kinds[] = {
 	{ .id = MECH_SEM, .name = "sem", .label = "sem", .opt = "sem",
-	  .progs = "sem_", .wakes_sync = true },
+	  .progs = "sem_ ipc_waking", .wakes_sync = true },
 	{ 0 },
 };
 

@@ -142,15 +142,15 @@ static void sock_event(const struct ipc_event *e, struct ev_view *v)
 /* Every kind also needs the pipe_ programs: they mark sockets in the shared stash. */
 static const struct mech_kind sock_kinds[] = {
 	{ .id = MECH_UNIX_STREAM, .name = "unix_stream", .label = "unix/strm", .opt = "unix",
-	  .progs = "sock_ pipe_" },
+	  .progs = "sock_ pipe_ ipc_waking" },
 	{ .id = MECH_UNIX_DGRAM, .name = "unix_dgram", .label = "unix/dgram", .opt = "unix",
-	  .progs = "sock_ pipe_" },
+	  .progs = "sock_ pipe_ ipc_waking" },
 	{ .id = MECH_UNIX_SEQPACKET, .name = "unix_seqpacket", .label = "unix/seqp", .opt = "unix",
-	  .progs = "sock_ pipe_" },
+	  .progs = "sock_ pipe_ ipc_waking" },
 	{ .id = MECH_TCP, .name = "tcp", .label = "tcp", .opt = "tcp",
-	  .progs = "sock_ pipe_" },
+	  .progs = "sock_ pipe_ ipc_waking" },
 	{ .id = MECH_UDP, .name = "udp", .label = "udp", .opt = "udp",
-	  .progs = "sock_ pipe_" },
+	  .progs = "sock_ pipe_ ipc_waking" },
 	{ 0 },
 };
 
