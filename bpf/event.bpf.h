@@ -137,10 +137,14 @@ static __always_inline struct ipc_event *ev_reserve(__u8 mech, __u16 op, __u64 s
 	return e;
 }
 
-/* The call took from since to now; it slept when slept (nvcsw moved, wake.bpf.h). */
+/*
+ * The call took from since to now; it slept when slept (nvcsw moved,
+ * wake.bpf.h).  Without fast_task whether it slept is not known: no time
+ * is given rather than a guess.
+ */
 static __always_inline void ev_blocked(struct ipc_event *e, __u64 since, bool slept)
 {
-	if (slept && since && e->ts_ns > since) {
+	if (fast_task && slept && since && e->ts_ns > since) {
 		e->flags |= EV_F_SLEPT;
 		e->blocked_ns = e->ts_ns - since;
 	}

@@ -14,14 +14,12 @@
 #include "common.bpf.h"
 #include "wake.bpf.h"
 #include "event.bpf.h"
+#include "ipc_ids.bpf.h"
 #include "mq_stash.bpf.h"
 
 #define MQUEUE_MAGIC 0x19800202
 #define IPC_RMID 0
 #define MSG_COPY 040000
-#define IPC_MSG_IDS 1      /* ipc_namespace.ids[]: sem 0, msg 1, shm 2 */
-#define IPCMNI_SHIFT 15    /* ipc/util.h: idr index bits of an id ... */
-#define IPCMNI_EXT_SHIFT 24 /* ... or with the ipcmni_extend boot option */
 #define MQ_NAME_MAX 256    /* NAME_MAX + 1 */
 
 struct {
@@ -176,41 +174,6 @@ static __always_inline bool mq_resolve(int fd, struct mq_stash *st)
 	return true;
 }
 
-/*
- * idr_find() on the namespace's msg ids: a walk down the xarray (64 slots
- * per node, so at most 4 levels for 24 index bits).  Returns the
- * kern_ipc_perm stored at idx, or NULL.
- */
-static __always_inline struct kern_ipc_perm *msg_idr_find(struct ipc_namespace *ns, __u32 idx)
-{
-	__u64 slots = bpf_core_field_offset(struct xa_node, slots);
-	__u64 e = (__u64)BPF_CORE_READ(ns, ids[IPC_MSG_IDS].ipcs_idr.idr_rt.xa_head);
-	__u32 base = BPF_CORE_READ(ns, ids[IPC_MSG_IDS].ipcs_idr.idr_base);
-	bool walked = false;
-	__u64 off;
-	__u8 shift;
-
-	if (idx < base)
-		return NULL;
-	idx -= base;
-	for (int i = 0; i < 5; i++) {
-		/* xa_is_node(): an internal entry (low bits 10) above 4096 */
-		if ((e & 3) != 2 || e <= 4096)
-			break;
-		shift = BPF_CORE_READ((struct xa_node *)(e - 2), shift);
-		if (shift > 60 || (!walked && (idx >> shift) > 63))
-			return NULL;
-		off = (idx >> shift) & 63;
-		if (bpf_probe_read_kernel(&e, sizeof(e), (void *)(e - 2) + slots + off * 8))
-			return NULL;
-		walked = true;
-	}
-	/* Without a node the head holds index 0 only; internal entries are no object. */
-	if ((!walked && idx) || (e & 3) || !e)
-		return NULL;
-	return (struct kern_ipc_perm *)e;
-}
-
 /* What msg needs of a kern_ipc_perm: one probe read (id, key, deleted are in its first 16 bytes). */
 struct perm_facts {
 	int id;
@@ -247,19 +210,10 @@ static __always_inline struct msg_queue *msg_lookup(struct ipc_namespace *ns, in
 {
 	struct kern_ipc_perm *perm;
 	struct perm_facts f;
-	__u32 id = msqid;
 
-	/*
-	 * ipcid_to_idx() keeps IPCMNI_SHIFT low bits, or 24 with ipcmni_extend:
-	 * that boot option is not readable here, so try both and keep the one
-	 * whose object carries this very id.
-	 */
-	perm = msg_idr_find(ns, id & ((1u << IPCMNI_SHIFT) - 1));
-	if (!perm || perm_facts(perm, &f) || f.id != msqid) {
-		perm = msg_idr_find(ns, id & ((1u << IPCMNI_EXT_SHIFT) - 1));
-		if (!perm || perm_facts(perm, &f) || f.id != msqid)
-			return NULL;
-	}
+	perm = ipc_find(&ns->ids[IPC_MSG_IDS], msqid);
+	if (!perm || perm_facts(perm, &f) || f.id != msqid)
+		return NULL;
 	if (f.deleted)
 		return NULL;
 	*key = f.key;

@@ -231,14 +231,19 @@ static __always_inline __u64 iov_sum(__u64 uiov, __u64 cnt)
 }
 
 /* Entry of a call that is stashed: what it asks, the pipes' state, and arm the woke list. */
-static __always_inline void pipe_ev_enter(struct pipe_stash *st, __u16 op, __u64 req)
+static __always_inline void pipe_ev_enter(const struct pipe_stash *st, __u16 op, __u64 req,
+					  __u64 pp_in, __u64 pp_out)
 {
-	if (!want_events)
+	struct pipe_ev *ev = pipe_ev_get(true);
+
+	if (!ev)
 		return;
-	st->ev_op = op;
-	st->ev_req = req;
-	st->ev_used_in = pipe_used(st->ev_pipe_in);
-	st->ev_used_out = pipe_used(st->ev_pipe_out);
+	ev->ev_op = op;
+	ev->ev_req = req;
+	ev->ev_pipe_in = pp_in;
+	ev->ev_pipe_out = pp_out;
+	ev->ev_used_in = pipe_used(pp_in);
+	ev->ev_used_out = pipe_used(pp_out);
 	ev_begin(st->ts);
 }
 
@@ -247,11 +252,12 @@ static __always_inline void pipe_ev_enter(struct pipe_stash *st, __u16 op, __u64
  * state[] = buffers in use at entry, at return, max_usage, ring_size,
  * readers, writers, bytes in the buffers at return (the first 16 of them).
  */
-static __always_inline void pipe_ev_emit(const struct pipe_stash *st, long ret, __u8 mech,
-					 const struct obj_key *ok, __u8 dir, __u64 pp, __u32 used0)
+static __always_inline void pipe_ev_emit(const struct pipe_stash *st, const struct pipe_ev *ev,
+					 long ret, __u8 mech, const struct obj_key *ok, __u8 dir,
+					 __u64 pp, __u32 used0)
 {
 	struct pipe_inode_info *pipe = (struct pipe_inode_info *)pp;
-	struct ipc_event *e = ev_reserve(mech, st->ev_op, st->start_ns);
+	struct ipc_event *e = ev_reserve(mech, ev->ev_op, st->start_ns);
 
 	if (!e)
 		return;
@@ -259,7 +265,7 @@ static __always_inline void pipe_ev_emit(const struct pipe_stash *st, long ret, 
 	e->obj_b = ok->obj_b;
 	e->dir = dir;
 	e->ret = ret;
-	e->bytes = st->ev_req;
+	e->bytes = ev->ev_req;
 	ev_blocked(e, st->ts, slept_since(st->nvcsw));
 	if (pp) {
 		e->state[0] = used0;
@@ -271,6 +277,24 @@ static __always_inline void pipe_ev_emit(const struct pipe_stash *st, long ret, 
 		e->state[6] = pipe_bytes(pipe);
 	}
 	ev_submit(e);
+}
+
+/* A stashed call's records at its exit: each pipe end's, or the socket's. */
+static __always_inline void pipe_ev_exit(const struct pipe_stash *st, long ret)
+{
+	struct pipe_ev *ev = pipe_ev_get(false);
+
+	if (!ev)
+		return;
+	if (st->mech_in)
+		pipe_ev_emit(st, ev, ret, st->mech_in, &st->in, DIR_RX, ev->ev_pipe_in,
+			     ev->ev_used_in);
+	if (st->mech_out)
+		pipe_ev_emit(st, ev, ret, st->mech_out, &st->out, DIR_TX, ev->ev_pipe_out,
+			     ev->ev_used_out);
+	/* a socket's: its object and messages noted by sock.bpf.c during the call */
+	if (st->sock)
+		sock_ev_emit(st, ev, ret);
 }
 
 /*
@@ -285,6 +309,7 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *t = bpf_rdonly_cast(task, bpf_core_type_id_kernel(struct task_struct));
 	struct pipe_stash st = {}, *slot;
+	__u64 pp_in = 0, pp_out = 0; /* --events: the pipes' pipe_inode_info */
 	__u32 tgid = t->tgid;
 	struct file *file;
 
@@ -294,19 +319,19 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 		/* vmsplice: fd_in, whose direction is its open mode */
 		file = fast_fd_file(t, fd_in);
 		if (file && (file->f_mode & FMODE_WRITE))
-			st.mech_out = pipe_resolve(file, &st.out, &st, &st.file_out, &st.ev_pipe_out);
+			st.mech_out = pipe_resolve(file, &st.out, &st, &st.file_out, &pp_out);
 		else
-			st.mech_in = pipe_resolve(file, &st.in, &st, &st.file_in, &st.ev_pipe_in);
+			st.mech_in = pipe_resolve(file, &st.in, &st, &st.file_in, &pp_in);
 	} else {
 		if (fd_in >= 0) {
 			st.mech_in = pipe_resolve(fast_fd_file(t, fd_in), &st.in, &st, &st.file_in,
-						  &st.ev_pipe_in);
+						  &pp_in);
 			/* reading a socket can make room for its peer's blocked sender */
 			st.sock_rx = st.sock;
 		}
 		if (fd_out >= 0)
 			st.mech_out = pipe_resolve(fast_fd_file(t, fd_out), &st.out, &st,
-						   &st.file_out, &st.ev_pipe_out);
+						   &st.file_out, &pp_out);
 	}
 	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
@@ -328,7 +353,8 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 	st.start_ns = t->group_leader->start_boottime;
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
-	pipe_ev_enter(&st, op, req);
+	if (want_events)
+		pipe_ev_enter(&st, op, req, pp_in, pp_out);
 	*slot = st;
 	return 0;
 }
@@ -339,10 +365,11 @@ static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct fil
 					   __u16 op, __u64 req)
 {
 	struct pipe_stash st = {};
+	__u64 pp_in = 0, pp_out = 0;
 
-	st.mech_in = pipe_resolve(in, &st.in, &st, &st.file_in, &st.ev_pipe_in);
+	st.mech_in = pipe_resolve(in, &st.in, &st, &st.file_in, &pp_in);
 	st.sock_rx = st.sock;
-	st.mech_out = pipe_resolve(out, &st.out, &st, &st.file_out, &st.ev_pipe_out);
+	st.mech_out = pipe_resolve(out, &st.out, &st, &st.file_out, &pp_out);
 	st.fd = st.sock_rx ? fd_in : fd_out;
 	if (!st.mech_in && !st.mech_out && !st.sock && !file_any(&st))
 		return 0;
@@ -350,7 +377,8 @@ static __always_inline int pipe_enter_slow(__u64 id, struct file *in, struct fil
 	st.ts = bpf_ktime_get_ns();
 	st.sock_ts = st.ts;
 	st.start_ns = current_start_ns();
-	pipe_ev_enter(&st, op, req);
+	if (want_events)
+		pipe_ev_enter(&st, op, req, pp_in, pp_out);
 	if (bpf_map_update_elem(&pipe_stash, &id, &st, BPF_ANY))
 		stat_inc(STAT_STASH_FULL);
 	return 0;
@@ -478,14 +506,8 @@ static __always_inline int pipe_exit(long ret)
 	}
 	if (st->mech_in || st->mech_out)
 		pipe_woken(st, fast_task ? task->tgid : id >> 32);
-	if (want_events && st->mech_in)
-		pipe_ev_emit(st, ret, st->mech_in, &st->in, DIR_RX, st->ev_pipe_in, st->ev_used_in);
-	if (want_events && st->mech_out)
-		pipe_ev_emit(st, ret, st->mech_out, &st->out, DIR_TX, st->ev_pipe_out,
-			     st->ev_used_out);
-	/* a socket's: its object and messages noted by sock.bpf.c during the call */
-	if (want_events && st->sock)
-		sock_ev_emit(st, ret);
+	if (want_events)
+		pipe_ev_exit(st, ret);
 	if (fast_task)
 		st->ts = 0; /* consumed; the storage itself lives as long as the thread */
 	else

@@ -22,15 +22,13 @@
 #include "word.bpf.h"
 #include "sem_stash.bpf.h"
 #include "event.bpf.h"
+#include "ipc_ids.bpf.h"
 #include "wake.bpf.h"
 
 #define SEM_NUM_BITS 16      /* obj_b = semid << 16 | sem_num (SEMMSL <= 32000) */
 #define SETVAL 16
 #define SETALL 17
 #define IPC_64 0x0100
-#define IPC_SEM_IDS 0        /* ipc_namespace.ids[]: sem 0, msg 1, shm 2 */
-#define IPCMNI_SHIFT 15      /* ipc/util.h: idr index bits of an id ... */
-#define IPCMNI_EXT_SHIFT 24  /* ... or with the ipcmni_extend boot option */
 #define EAGAIN 11
 #define EOVERFLOW 75
 
@@ -177,39 +175,6 @@ static long sops_account_cb(__u32 i, void *data)
 /* ---- --events (event.bpf.h): the semaphore's value, read where the kernel keeps it ---- */
 
 /*
- * idr_find() on the namespace's sem ids: a walk down the xarray (64 slots
- * per node, at most 4 levels for 24 index bits), as mq.bpf.c does for msg.
- */
-static __always_inline struct kern_ipc_perm *sem_idr_find(struct ipc_namespace *ns, __u32 idx)
-{
-	__u64 slots = bpf_core_field_offset(struct xa_node, slots);
-	__u64 e = (__u64)BPF_CORE_READ(ns, ids[IPC_SEM_IDS].ipcs_idr.idr_rt.xa_head);
-	__u32 base = BPF_CORE_READ(ns, ids[IPC_SEM_IDS].ipcs_idr.idr_base);
-	bool walked = false;
-	__u64 off;
-	__u8 shift;
-
-	if (idx < base)
-		return NULL;
-	idx -= base;
-	for (int i = 0; i < 5; i++) {
-		/* xa_is_node(): an internal entry (low bits 10) above 4096 */
-		if ((e & 3) != 2 || e <= 4096)
-			break;
-		shift = BPF_CORE_READ((struct xa_node *)(e - 2), shift);
-		if (shift > 60 || (!walked && (idx >> shift) > 63))
-			return NULL;
-		off = (idx >> shift) & 63;
-		if (bpf_probe_read_kernel(&e, sizeof(e), (void *)(e - 2) + slots + off * 8))
-			return NULL;
-		walked = true;
-	}
-	if ((!walked && idx) || (e & 3) || !e)
-		return NULL;
-	return (struct kern_ipc_perm *)e;
-}
-
-/*
  * semval of semaphore num of the set semid in the current ipc namespace
  * (sem_array.sems[num].semval, read without the lock: the value at about
  * the call's return), and the set's size in *nsems; -1 if the set is gone.
@@ -220,16 +185,11 @@ static __always_inline __s64 sem_value(int semid, __u32 num, __s64 *nsems)
 	struct ipc_namespace *ns = BPF_CORE_READ(task, nsproxy, ipc_ns);
 	struct kern_ipc_perm *perm;
 	struct sem_array *sma;
-	__u32 id = semid;
 	int val = -1;
 
-	/* ipcid_to_idx() keeps 15 low bits, or 24 with ipcmni_extend: the one whose set has this id */
-	perm = sem_idr_find(ns, id & ((1u << IPCMNI_SHIFT) - 1));
-	if (!perm || BPF_CORE_READ(perm, id) != semid) {
-		perm = sem_idr_find(ns, id & ((1u << IPCMNI_EXT_SHIFT) - 1));
-		if (!perm || BPF_CORE_READ(perm, id) != semid)
-			return -1;
-	}
+	perm = ipc_find(&ns->ids[IPC_SEM_IDS], semid);
+	if (!perm)
+		return -1;
 	if (BPF_CORE_READ(perm, deleted))
 		return -1;
 	sma = (void *)perm - bpf_core_field_offset(struct sem_array, sem_perm);

@@ -22,6 +22,7 @@
  */
 #include "common.bpf.h"
 #include "event.bpf.h"
+#include "ipc_ids.bpf.h"
 
 /* MAP_SHARED; VM_SHARED (0x08) is cleared for a read-only file, this one is not */
 #define VM_MAYSHARE 0x80
@@ -260,50 +261,21 @@ static __always_inline void shm_name(struct file *file, struct ipc_shm_event *e)
 
 /* ---- --events (event.bpf.h): attach, detach and msync records ---- */
 
-#define IPC_SHM_IDS 2
-#define XA_CHUNK_MASK 63
-
-/*
- * A SysV segment's shm_nattch, found by its id in the ipc namespace's idr
- * (an xarray) with idx the index bits of the id; -1 unless the entry found
- * is that very segment (its id, and its shmem inode).
- */
-static __always_inline __s64 sysv_nattch_at(struct ipc_namespace *ns, int id, __u32 idx,
-					   struct inode *inode)
-{
-	struct ipc_ids *ids = &ns->ids[IPC_SHM_IDS];
-	unsigned long entry = (unsigned long)BPF_CORE_READ(ids, ipcs_idr.idr_rt.xa_head);
-	struct shmid_kernel *shp;
-
-	for (int i = 0; i < 4; i++) {
-		struct xa_node *node;
-		__u32 off;
-
-		/* an internal entry above 4096 is a node (xa_is_node) */
-		if ((entry & 3) != 2 || entry <= 4096)
-			break;
-		node = (struct xa_node *)(entry - 2);
-		off = (idx >> BPF_CORE_READ(node, shift)) & XA_CHUNK_MASK;
-		if (bpf_probe_read_kernel(&entry, sizeof(entry), &node->slots[off]))
-			return -1;
-	}
-	if (!entry || (entry & 3))
-		return -1;
-	shp = (void *)entry - bpf_core_field_offset(struct shmid_kernel, shm_perm);
-	if (BPF_CORE_READ(shp, shm_perm.id) != id || BPF_CORE_READ(shp, shm_file, f_inode) != inode)
-		return -1;
-	return BPF_CORE_READ(shp, shm_nattch);
-}
-
-/* The id's index is its low 15 bits, or 24 with ipcmni_extend. */
+/* A SysV segment's shm_nattch; -1 unless the id's entry is that very segment (its shmem inode). */
 static __always_inline __s64 sysv_nattch(struct ipc_namespace *ns, int id, struct inode *inode)
 {
-	__s64 n;
+	struct kern_ipc_perm *perm;
+	struct shmid_kernel *shp;
 
-	if (!ns || id < 0)
+	if (!ns)
 		return -1;
-	n = sysv_nattch_at(ns, id, id & ((1u << 15) - 1), inode);
-	return n >= 0 ? n : sysv_nattch_at(ns, id, id & ((1u << 24) - 1), inode);
+	perm = ipc_find(&ns->ids[IPC_SHM_IDS], id);
+	if (!perm)
+		return -1;
+	shp = (void *)perm - bpf_core_field_offset(struct shmid_kernel, shm_perm);
+	if (BPF_CORE_READ(shp, shm_file, f_inode) != inode)
+		return -1;
+	return BPF_CORE_READ(shp, shm_nattch);
 }
 
 /* A SysV segment's mapping (its file "SYSV<key>" on the kernel's shm mount): the segment's id. */

@@ -157,21 +157,32 @@ static __always_inline bool sock_account(const struct ep_key *key, __u64 bytes, 
 static __always_inline void sock_ev_note(struct pipe_stash *st, const struct ep_key *key, __u64 rsk,
 					 __u64 bytes, __u32 fds, __u32 creds)
 {
-	if (!want_events || !st)
+	struct pipe_ev *ev;
+
+	if (!want_events || !st || !(ev = pipe_ev_get(false)))
 		return;
-	if (!st->ev_mech) {
-		st->ev_mech = key->mech;
-		st->ev_dir = key->dir;
-		st->ev_obj.obj_a = key->obj_a;
-		st->ev_obj.obj_b = key->obj_b;
-		st->ev_rsk = rsk;
+	if (!ev->ev_mech) {
+		ev->ev_mech = key->mech;
+		ev->ev_dir = key->dir;
+		ev->ev_obj.obj_a = key->obj_a;
+		ev->ev_obj.obj_b = key->obj_b;
+		ev->ev_rsk = rsk;
 	}
 	if (bytes) {
-		st->ev_msgs++;
-		st->ev_moved += bytes;
+		ev->ev_msgs++;
+		ev->ev_moved += bytes;
 	}
-	st->ev_fds += fds;
-	st->ev_creds += creds;
+	ev->ev_fds += fds;
+	ev->ev_creds += creds;
+}
+
+/* --events: the socket the current call used, the first time a message names it. */
+static __always_inline void sock_ev_sk(struct sock *sk)
+{
+	struct pipe_ev *ev = pipe_ev_get(false);
+
+	if (ev && !ev->ev_sk)
+		ev->ev_sk = (__u64)sk;
 }
 
 static __always_inline void name_store(const struct obj_key *ok, struct obj_name *n, __u8 mech)
@@ -726,8 +737,11 @@ static __always_inline void udp_recv(struct sock *sk, __u16 family, struct ep_ke
 		st->udp_port = l.port;
 		udp_record_name(key, sk, family);
 		if (want_events) {
+			struct pipe_ev *ev = pipe_ev_get(false);
+
 			sock_ev_note(st, key, (__u64)sk, bytes, 0, 0);
-			st->ev_defer = 1;
+			if (ev)
+				ev->ev_defer = 1;
 		}
 	}
 }
@@ -841,8 +855,9 @@ static __always_inline void sock_ev_key(struct pipe_stash *st, struct sock *sk, 
 	struct sock *p;
 	__u64 rsk = 0, ino;
 	__u16 type;
+	struct pipe_ev *ev = pipe_ev_get(false);
 
-	if (st->ev_mech)
+	if (!ev || ev->ev_mech)
 		return;
 	if (family == AF_UNIX) {
 		if (tx) {
@@ -935,8 +950,8 @@ int sock_send(struct trace_event_raw_sock_msg_length *ctx)
 	} else if (want_events && st) {
 		sock_ev_key(st, sk, family, proto, true);
 	}
-	if (want_events && st && !st->ev_sk)
-		st->ev_sk = (__u64)sk;
+	if (want_events && st)
+		sock_ev_sk(sk);
 	if (st) {
 		st->nmsg++;
 		st->dest_sk = 0;
@@ -962,8 +977,8 @@ int sock_recv(struct trace_event_raw_sock_msg_length *ctx)
 		return 0;
 	if (st)
 		st->nmsg++;
-	if (want_events && st && !st->ev_sk)
-		st->ev_sk = (__u64)sk;
+	if (want_events && st)
+		sock_ev_sk(sk);
 	/* a peek leaves the bytes for the next read, which counts them */
 	if (ret <= 0 || (flags & MSG_PEEK)) {
 		if (want_events && st)
@@ -1111,8 +1126,12 @@ static __always_inline int sock_enter(__u8 call, int fd, __u64 uptr, __u64 arg)
 	st.call = call;
 	st.uptr = uptr;
 	if (want_events) {
-		st.ev_op = SOCK_EV_OP(call);
-		st.ev_req = sock_asked(call, uptr, arg);
+		struct pipe_ev *ev = pipe_ev_get(true);
+
+		if (ev) {
+			ev->ev_op = SOCK_EV_OP(call);
+			ev->ev_req = sock_asked(call, uptr, arg);
+		}
 		ev_begin(st.ts);
 	}
 	stash_put(id, &st);
@@ -1154,8 +1173,12 @@ static __always_inline int sock_exit(long ret)
 	if (st->udp_bytes && ret > 0)
 		local = udp_deferred(id, st);
 	/* --events: a wildcard socket's datagram from elsewhere is no IPC */
-	if (want_events && (!st->ev_defer || local))
-		sock_ev_emit(st, ret);
+	if (want_events) {
+		struct pipe_ev *ev = pipe_ev_get(false);
+
+		if (ev && (!ev->ev_defer || local))
+			sock_ev_emit(st, ev, ret);
+	}
 	stash_done(id, st);
 	return 0;
 }

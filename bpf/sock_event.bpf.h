@@ -2,7 +2,7 @@
 /*
  * --events for sockets: one record per traced socket call, at its
  * sys_exit (pipe.bpf.c's for read/write/splice/sendfile, sock.bpf.c's for
- * send*()/recv*()).  sock.bpf.c notes in the stash, per message, the
+ * send*()/recv*()).  sock.bpf.c notes in struct pipe_ev, per message, the
  * object (keyed as the endpoints: the receiving socket), the socket the
  * call used and the receiving one, and what moved; here the kernel state
  * of both is read, as it is at the return.  Without --events nothing of it
@@ -87,37 +87,38 @@ static __always_inline void sock_ev_rcv(struct ipc_event *e, struct sock *r, __u
 	}
 }
 
-/* The record of the socket call st, which returned ret; none if it met no IPC object. */
-static __always_inline void sock_ev_emit(const struct pipe_stash *st, long ret)
+/* The record of the socket call st (ev: what it noted), which returned ret; none if it met no IPC object. */
+static __always_inline void sock_ev_emit(const struct pipe_stash *st, const struct pipe_ev *ev,
+					 long ret)
 {
-	struct sock *s = (struct sock *)st->ev_sk, *r = (struct sock *)st->ev_rsk;
-	__u8 mech = st->ev_mech;
+	struct sock *s = (struct sock *)ev->ev_sk, *r = (struct sock *)ev->ev_rsk;
+	__u8 mech = ev->ev_mech;
 	struct ipc_event *e;
 
 	if (!mech)
 		return;
-	e = ev_reserve(mech, st->ev_op, st->start_ns);
+	e = ev_reserve(mech, ev->ev_op, st->start_ns);
 	if (!e)
 		return;
-	e->obj_a = st->ev_obj.obj_a;
-	e->obj_b = st->ev_obj.obj_b;
-	e->dir = st->ev_dir;
+	e->obj_a = ev->ev_obj.obj_a;
+	e->obj_b = ev->ev_obj.obj_b;
+	e->dir = ev->ev_dir;
 	e->ret = ret;
-	e->bytes = st->ev_req;
+	e->bytes = ev->ev_req;
 	ev_blocked(e, st->ts, slept_since(st->nvcsw));
 	/* a TCP or UDP send: the receiver is the socket whose sk_data_ready fired in it */
-	if (!r && st->ev_dir == DIR_TX && st->wake_sk && s &&
+	if (!r && ev->ev_dir == DIR_TX && st->wake_sk && s &&
 	    (mech == MECH_UDP || (mech == MECH_TCP && sock_ev_tcp_pair(s, (struct sock *)st->wake_sk))))
 		r = (struct sock *)st->wake_sk;
-	sock_ev_rcv(e, r, mech, st->ev_fds);
+	sock_ev_rcv(e, r, mech, ev->ev_fds);
 	if (s) {
 		e->state[4] = sock_ev_wmem(s, mech);
 		e->state[5] = BPF_CORE_READ(s, sk_sndbuf);
 	} else {
 		e->state[4] = e->state[5] = -1;
 	}
-	e->state[6] = st->ev_msgs | (__s64)st->ev_creds << 32;
-	e->state[7] = st->ev_moved;
+	e->state[6] = ev->ev_msgs | (__s64)ev->ev_creds << 32;
+	e->state[7] = ev->ev_moved;
 	ev_submit(e);
 }
 

@@ -89,7 +89,14 @@ struct pipe_stash {
 	__u64 file_out;
 	__u64 off_in;       /* their offset arguments (splice, sendfile), or FILE_OFF_CUR */
 	__u64 off_out;
-	/* --events (event.bpf.h) */
+};
+
+/*
+ * --events (event.bpf.h): what a pipe or socket call's record needs, per
+ * thread, apart from the stash: the stash is built and copied whole at
+ * every traced call, and without --events none of this is touched.
+ */
+struct pipe_ev {
 	__u64 ev_req;       /* what the call asked for: bytes (a count, a length, iovecs' sum) */
 	__u64 ev_pipe_in;   /* struct pipe_inode_info * of the pipe or FIFO read from, 0: none */
 	__u64 ev_pipe_out;  /* ... written to */
@@ -109,6 +116,47 @@ struct pipe_stash {
 	__u32 ev_msgs;      /* messages that moved bytes */
 	__u32 ev_fds;       /* SCM_RIGHTS fds sent */
 };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pipe_ev);
+} pipe_evtstash SEC(".maps") __weak;
+
+/* Without task storage: by tid; a page without --events (the loader shrinks the unused one). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pipe_ev);
+} pipe_evstash SEC(".maps") __weak;
+
+/* The current thread's record facts; create: a new call's, zeroed.  NULL without --events. */
+static __always_inline struct pipe_ev *pipe_ev_get(bool create)
+{
+	struct pipe_ev *ev;
+	__u32 tid;
+
+	if (!want_events)
+		return NULL;
+	if (fast_task) {
+		ev = bpf_task_storage_get(&pipe_evtstash, bpf_get_current_task_btf(), 0,
+					  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	} else {
+		tid = (__u32)bpf_get_current_pid_tgid();
+		ev = bpf_map_lookup_elem(&pipe_evstash, &tid);
+		if (!ev && create) {
+			struct pipe_ev zero = {};
+
+			bpf_map_update_elem(&pipe_evstash, &tid, &zero, BPF_ANY);
+			ev = bpf_map_lookup_elem(&pipe_evstash, &tid);
+		}
+	}
+	if (ev && create)
+		__builtin_memset(ev, 0, sizeof(*ev));
+	return ev;
+}
 
 /*
  * The syscall in progress, per thread: in task storage when the kernel

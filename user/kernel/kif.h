@@ -8,6 +8,7 @@
 #ifndef IPCTRACE_KIF_H
 #define IPCTRACE_KIF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct kif;
@@ -34,6 +35,8 @@ void kif_map_resize(struct kif *k, const char *name);
 void kif_ring_size(struct kif *k, const char *name, uint32_t bytes);
 /* The -m selection (bits 1 << mechanism id), for configure(). */
 uint32_t kif_mech_mask(const struct kif *k);
+/* --events: records are made (their maps need their size), for configure(). */
+bool kif_want_events(const struct kif *k);
 /* The BPF object, for programs a module attaches itself (uprobes). */
 struct bpf_object *kif_object(struct kif *k);
 /* The loader detaches link with every other at the end.  0 or -ENOMEM (link destroyed). */

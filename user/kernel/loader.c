@@ -41,6 +41,7 @@ struct kif {
 	struct ipctrace_bpf *skel;
 	uint32_t map_entries;       /* loader_cfg.map_entries */
 	uint32_t mech_mask;         /* loader_cfg.mech_mask */
+	bool want_events;           /* loader_cfg.want_events */
 	struct bpf_link **links;
 	int n_links, cap_links;
 };
@@ -296,6 +297,11 @@ uint32_t kif_mech_mask(const struct kif *k)
 	return k->mech_mask;
 }
 
+bool kif_want_events(const struct kif *k)
+{
+	return k->want_events;
+}
+
 void kif_map_resize(struct kif *k, const char *name)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(k->skel->obj, name);
@@ -336,6 +342,7 @@ static void configure(struct loader *ld, const struct loader_cfg *cfg)
 	skel->rodata->filter_traced = cfg->filter_traced;
 	skel->rodata->mech_mask = cfg->mech_mask;
 	ld->k.mech_mask = cfg->mech_mask;
+	ld->k.want_events = cfg->want_events;
 	skel->rodata->bench_noop = cfg->bench_noop;
 	skel->rodata->want_hist = cfg->want_hist;
 	skel->rodata->want_events = cfg->want_events;

@@ -15,6 +15,10 @@
 static void pipe_configure(struct kif *k, bool fast)
 {
 	kif_map_shrink(k, fast ? "pipe_stash" : "pipe_tstash");
+	/* --events' per-call facts (struct pipe_ev): the same choice, and neither without it */
+	kif_map_shrink(k, fast ? "pipe_evstash" : "pipe_evtstash");
+	if (!kif_want_events(k))
+		kif_map_shrink(k, fast ? "pipe_evtstash" : "pipe_evstash");
 }
 
 static const struct mech_kind pipe_kinds[] = {
