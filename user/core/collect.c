@@ -243,24 +243,33 @@ uint64_t collector_percpu_sum(struct collector *c, int fd, uint32_t idx)
  * --events: records the ipc_events ring had no room for, by mechanism
  * (the ev_lost map), as causes "events_<mech>".
  */
-static void events_lost(struct collector *c, struct model_lost *lost)
+int collector_events_lost(struct collector *c, uint64_t *n)
 {
-	static char names[MECH_MAX][32];
 	int fd = kif_map_fd(c->kif, "ev_lost");
 
 	if (fd < 0)
+		return -1;
+	for (__u32 i = 0; i < MECH_MAX; i++)
+		n[i] = collector_percpu_sum(c, fd, i);
+	return 0;
+}
+
+static void events_lost(struct collector *c, struct model_lost *lost)
+{
+	static char names[MECH_MAX][32];
+	uint64_t n[MECH_MAX];
+
+	if (collector_events_lost(c, n))
 		return;
 	for (__u32 i = 0; i < MECH_MAX; i++) {
-		__u64 n = collector_percpu_sum(c, fd, i);
-
-		if (!n)
+		if (!n[i])
 			continue;
-		lost->events += n;
+		lost->events += n[i];
 		if (lost->n_causes >= MODEL_LOST_CAUSES)
 			continue;
 		snprintf(names[i], sizeof(names[i]), "events_%s", mech_name(i) ? mech_name(i) : "other");
 		lost->cause[lost->n_causes].name = names[i];
-		lost->cause[lost->n_causes++].n = n;
+		lost->cause[lost->n_causes++].n = n[i];
 	}
 }
 

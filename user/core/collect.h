@@ -43,6 +43,11 @@ int collector_read(struct collector *c);
  */
 int collector_add_ring(struct collector *c, int fd, int (*fn)(void *ctx, void *data, size_t size),
 		       void *ctx);
+/*
+ * --events: records the ring had no room for so far, n[id] per mechanism
+ * id (n has MECH_MAX entries).  0, or -1 when the map is not there.
+ */
+int collector_events_lost(struct collector *c, uint64_t *n);
 /* Read the object names the BPF side recorded since the last read (FIFO paths, sockets). */
 void collector_read_names(struct collector *c);
 /* The sum over CPUs of a per-CPU array map's value at idx (0 if it cannot be read). */

@@ -30,7 +30,6 @@ struct events {
 	FILE *f;
 	bool json;
 	uint64_t t0_ns;
-	int lost_fd;
 	uint64_t lost_told;    /* the loss last written to the stream */
 	uint64_t hide_a, hide_b; /* ipctrace's own hand-shake with COMMAND (events_hide()) */
 	uint64_t names_ns;       /* when the object names were last read here */
@@ -142,7 +141,6 @@ struct events *events_start(struct collector *c, struct kif *k, struct model *m,
 	ev->f = f;
 	ev->json = json;
 	ev->t0_ns = t0_ns;
-	ev->lost_fd = kif_map_fd(k, "ev_lost");
 	if (collector_add_ring(c, kif_map_fd(k, "ipc_events"), on_event, ev)) {
 		free(ev);
 		return NULL;
@@ -153,18 +151,16 @@ struct events *events_start(struct collector *c, struct kif *k, struct model *m,
 void events_tick(struct events *ev, uint64_t now_ns)
 {
 	const char *names[MECH_MAX];
-	uint64_t n[MECH_MAX], total = 0;
+	uint64_t by_id[MECH_MAX], n[MECH_MAX], total = 0;
 	int count = 0;
 
-	if (!ev || ev->lost_fd < 0)
+	if (!ev || collector_events_lost(ev->c, by_id))
 		return;
 	for (uint32_t i = 0; i < MECH_MAX; i++) {
-		uint64_t x = collector_percpu_sum(ev->c, ev->lost_fd, i);
-
-		total += x;
-		if (x) {
+		total += by_id[i];
+		if (by_id[i]) {
 			names[count] = mech_name(i) ? mech_name(i) : "other";
-			n[count++] = x;
+			n[count++] = by_id[i];
 		}
 	}
 	if (total == ev->lost_told)
