@@ -355,7 +355,7 @@ static __always_inline int pipe_enter_fast(int fd_in, int fd_out, bool by_mode,
 	st.sock_ts = st.ts;
 	if (want_events)
 		pipe_ev_enter(&st, op, req, pp_in, pp_out);
-	*slot = st;
+	stash_set(slot, &st);
 	return 0;
 }
 
@@ -437,13 +437,13 @@ static __always_inline int pipe_enter(int fd_in, int fd_out, __u16 op, __u64 req
  * A read or write of a pipe or FIFO that slept: was it released by a
  * traced writer (data) or reader (room) through the same object?
  */
-static __always_inline void pipe_woken(const struct pipe_stash *st, __u32 tgid)
+static __always_inline void pipe_woken(const struct pipe_stash *st, __u32 tgid, __u32 tid)
 {
 	const struct ipc_woken *r;
 
 	if (!slept_since(st->nvcsw))
 		return;
-	r = woken_since(st->ts);
+	r = tid_woken_since(tid, st->ts);
 	if (!r)
 		return;
 	if (st->mech_in && r->data_mech == st->mech_in && r->data.obj_a == st->in.obj_a &&
@@ -505,7 +505,7 @@ static __always_inline int pipe_exit(long ret)
 		}
 	}
 	if (st->mech_in || st->mech_out)
-		pipe_woken(st, fast_task ? task->tgid : id >> 32);
+		pipe_woken(st, fast_task ? task->tgid : id >> 32, fast_task ? task->pid : (__u32)id);
 	if (want_events)
 		pipe_ev_exit(st, ret);
 	if (fast_task)

@@ -31,7 +31,14 @@ enum sock_call {
 	SOCK_CALL_RECVMMSG,   /* struct mmsghdr[] */
 };
 
+/*
+ * In three parts, so that a pipe's call stores only the first: the call's
+ * own facts (every call), a socket call's (valid while sock != 0: stale
+ * from an earlier call otherwise, and every reader tests sock first), and
+ * -m file's (valid while file != 0).  stash_set() copies what is valid.
+ */
 struct pipe_stash {
+	/* ---- every call ---- */
 	__u64 ts;           /* sys_enter; 0 = no call in progress */
 	__u64 start_ns;
 	struct obj_key in;  /* object read from (rx), mech_in != 0 */
@@ -39,7 +46,22 @@ struct pipe_stash {
 	__u8 mech_in;
 	__u8 mech_out;
 	__u8 sock;          /* a socket is involved: sock.bpf.c counts it */
+	/* file_in or file_out is set (file.bpf.h), tested instead of them */
+	__u8 file;
+	/*
+	 * fast_task: this thread's process is in the traced set (a cache of the
+	 * `traced` lookup: a traced process stays traced until it exits, and the
+	 * storage goes with the thread).  Kept across calls.
+	 */
+	__u8 wanted;
+	__u8 pad[3];
+	__u64 nvcsw;        /* fast_task: voluntary context switches at sys_enter (wake-ups) */
+
+	/* ---- a socket call (sock != 0) ---- */
 	__u8 call;          /* enum sock_call */
+	__u8 sock_rx;       /* a socket call that receives: it can make room for a sender */
+	__u8 woke;          /* a wake-up of this call was counted (recvmmsg: once) */
+	__u8 wake_tcp;      /* wake_sk is a TCP sock not yet checked against this call's */
 	__u32 nmsg;         /* socket messages so far in this call (sendmmsg's index) */
 	__u64 sock_ts;      /* end of the previous socket message, at first ts */
 	__u64 uptr;         /* user pointer, see enum sock_call */
@@ -48,13 +70,7 @@ struct pipe_stash {
 	__u64 udp_bytes;
 	__u64 udp_dt;
 	__u32 udp_port;
-	/*
-	 * fast_task: this thread's process is in the traced set (a cache of the
-	 * `traced` lookup: a traced process stays traced until it exits, and the
-	 * storage goes with the thread).  Kept across calls.
-	 */
-	__u8 wanted;
-	__u8 pad;
+	__s32 fd;           /* the socket fd this call receives from (sock_rx) or sends on */
 	/*
 	 * fast_task: a connected unix stream or seqpacket socket that this
 	 * read/write/splice/sendfile moves bytes on, read with plain loads at
@@ -63,33 +79,28 @@ struct pipe_stash {
 	 * or UDP socket only sk is set (sk_type 0): its wake-ups need it.
 	 */
 	__u16 sk_type;
+	__u16 sk_pad[3];
 	__u64 sk;
 	__u64 sk_ino;
 	__u64 peer;
 	__u64 peer_ino;
-	/* wake-ups (wake.bpf.h) */
-	__u64 nvcsw;        /* fast_task: voluntary context switches at sys_enter */
 	__u64 wake_sk;      /* the receiving sock this call's data reached (sk_data_ready) */
-	__s32 fd;           /* the socket fd this call receives from (sock_rx) or sends on */
-	__u8 sock_rx;       /* a socket call that receives: it can make room for a sender */
-	__u8 woke;          /* a wake-up of this call was counted (recvmmsg: once) */
-	__u8 wake_tcp;      /* wake_sk is a TCP sock not yet checked against this call's */
-	/*
-	 * -m file (file.bpf.h): a write by a process outside the traced set to
-	 * a file a traced one wrote; only file_out is set then.
-	 */
+
+	/* ---- -m file (file != 0) ---- */
+	/* a write by a process outside the traced set to a file a traced one wrote; only file_out */
 	__u8 file_untraced;
-	/*
-	 * file_in or file_out is set: tested instead of them, which the
-	 * verifier still types as pointers on the fast path (no | on those).
-	 */
-	__u8 file;
-	/* -m file: the regular files read from and written to (struct file *), 0: none */
+	__u8 file_pad[7];
+	/* the regular files read from and written to (struct file *), 0: none */
 	__u64 file_in;
 	__u64 file_out;
 	__u64 off_in;       /* their offset arguments (splice, sendfile), or FILE_OFF_CUR */
 	__u64 off_out;
 };
+
+#define STASH_SOCK_OFF __builtin_offsetof(struct pipe_stash, call)
+#define STASH_FILE_OFF __builtin_offsetof(struct pipe_stash, file_untraced)
+_Static_assert(STASH_SOCK_OFF % 8 == 0 && STASH_FILE_OFF % 8 == 0 &&
+	       sizeof(struct pipe_stash) % 8 == 0, "pipe_stash parts are copied in 8-byte words");
 
 /*
  * --events (event.bpf.h): what a pipe or socket call's record needs, per
@@ -177,6 +188,30 @@ struct {
 	__type(key, __u64);
 	__type(value, struct pipe_stash);
 } pipe_stash SEC(".maps") __weak;
+
+/*
+ * Store st (built on the stack) into slot, the part of it that is valid:
+ * a pipe's read or write copies 64 bytes, not the whole stash.
+ */
+static __always_inline void stash_copy(struct pipe_stash *slot, const struct pipe_stash *st,
+				       unsigned int from, unsigned int to)
+{
+	/* in 8-byte words: the verifier wants the pointers in it stored whole */
+	__u64 *d = (__u64 *)slot;
+	const __u64 *s = (const __u64 *)st;
+
+	for (unsigned int i = from / 8; i < to / 8; i++)
+		d[i] = s[i];
+}
+
+static __always_inline void stash_set(struct pipe_stash *slot, const struct pipe_stash *st)
+{
+	stash_copy(slot, st, 0, STASH_SOCK_OFF);
+	if (st->sock)
+		stash_copy(slot, st, STASH_SOCK_OFF, STASH_FILE_OFF);
+	if (mech_wanted(MECH_FILE) && st->file)
+		stash_copy(slot, st, STASH_FILE_OFF, sizeof(*st));
+}
 
 /* Store st as the current thread's call in progress. */
 static __always_inline void stash_put(__u64 id, const struct pipe_stash *st)

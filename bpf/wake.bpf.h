@@ -76,13 +76,18 @@ static __always_inline void woken_leave(__u32 wakee_tgid, __u32 wakee_tid, struc
 		bpf_map_update_elem(&ipc_woken, &wakee_tid, r, BPF_ANY);
 }
 
-/* The current thread's latest wake-up, if it happened after since (its call's entry). */
-static __always_inline const struct ipc_woken *woken_since(__u64 since)
+/* Thread tid's latest wake-up, if it happened after since (its call's entry). */
+static __always_inline const struct ipc_woken *tid_woken_since(__u32 tid, __u64 since)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	const struct ipc_woken *r = bpf_map_lookup_elem(&ipc_woken, &tid);
 
 	return r && r->ts >= since ? r : NULL;
+}
+
+/* The current thread's. */
+static __always_inline const struct ipc_woken *woken_since(__u64 since)
+{
+	return tid_woken_since((__u32)bpf_get_current_pid_tgid(), since);
 }
 
 /* Did the current thread sleep since its call's entry, when it had made nvcsw voluntary switches? */
