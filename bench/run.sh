@@ -54,7 +54,7 @@ ROUNDS=${ROUNDS:-100000}
 ROUNDS_N=${ROUNDS_N:-7}
 LOOP_N=${LOOP_N:-2000000}
 CPU=${CPU:-0}
-CASES=${CASES:-start pipe sock futex file events loop}
+CASES=${CASES:-start pipe sock futex bpf file events loop}
 # BASE=REV (a git revision): its ipctrace runs too, alternated with the
 # others in every round, and each row gets a "vs base" line: traced/base is
 # the change of this tree's cost against REV's, measured in one run.
@@ -97,7 +97,11 @@ fi
 
 tmp=$(mktemp -d /tmp/ipctrace-bench.XXXXXX)
 bg_pid=
+bpf_stats_was= # kernel.bpf_stats_enabled before the bpf group, restored at exit
 cleanup() {
+	if [ -n "$bpf_stats_was" ]; then
+		sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_was" || true
+	fi
 	if [ -n "$bg_pid" ]; then
 		kill -INT "$bg_pid" 2>/dev/null || true
 		wait "$bg_pid" 2>/dev/null || true
@@ -280,6 +284,112 @@ wanted futex && for pin in unpinned pinned; do
 	fi
 	measure "futex $pin" "$target" "${args[@]}"
 done
+
+# The programs' own time, by the kernel's BPF statistics
+# (kernel.bpf_stats_enabled: run_time_ns per program, read with bpftool at
+# the end of each run, the programs still attached).  Wall-clock A/B rows
+# above drift by 10-20% between runs on a shared machine; a program's run
+# time over the rest of the same run's round trip (the workload's own
+# elapsed time minus it) does not, and is what a change to bpf/ moves.
+# "est. x" is (1 + this tree's BPF/rest) / (1 + REV's), per round: the
+# traced round trip's change if the rest were equal.  bpf_stats adds its own
+# clock reads to each program run (~20-60 ns): the same for both, but for a
+# revision with more programs on a tracepoint.
+bpf_run() {
+	local bin=$1 before err progs ns
+	shift
+	err=$tmp/bpf.err
+	progs=$tmp/bpf.progs
+	before=$(bpftool prog show | awk -F: '/^[0-9]+:/ { print $1 }' | tr '\n' ' ')
+	rm -f "$err" "$progs"
+	BENCH_ERR=$err BENCH_PROGS=$progs "$bin" -f json -o /dev/null -- \
+		sh -c '"$@" 2>"$BENCH_ERR"; bpftool prog show >"$BENCH_PROGS"' sh "$@" \
+		>/dev/null 2>"$tmp/bpf.ierr" || {
+		echo "bench/run.sh: the bpf_stats run of '$*' under $bin failed:" >&2
+		cat "$tmp/bpf.ierr" "$err" >&2
+		exit 1
+	}
+	ns=$(bench_ns "$err")
+	if [ -z "$ns" ] || [ ! -s "$progs" ]; then
+		echo "bench/run.sh: no bench line or program list from '$*' under $bin" >&2
+		exit 1
+	fi
+	# programs loaded by this run: listed now, not before; "NAME ns" per line
+	awk -v before=" $before " '
+		/^[0-9]+:/ { id = $1; sub(":", "", id); keep = index(before, " " id " ") == 0
+			     name = ""; for (i = 1; i < NF; i++) if ($i == "name") name = $(i + 1) }
+		keep && /run_time_ns/ { for (i = 1; i < NF; i++) if ($i == "run_time_ns") print name, $(i + 1) }
+	' "$progs" >"$tmp/bpf.names"
+	# round trips, elapsed ns, BPF ns in all
+	sed -n 's/^{"type":"bench","round_trips":\([0-9]*\).*/\1/p' "$err" | tail -n 1 | tr '\n' ' '
+	echo "$ns $(awk '{ t += $2 } END { print t + 0 }' "$tmp/bpf.names")"
+}
+
+# measure_bpf NAME ARGS...: this tree (and REV) in alternation, ROUNDS_N rounds.
+measure_bpf() {
+	local name=$1 results=$tmp/bpfres r k v line
+	shift
+	: >"$results"
+	: >"$tmp/bpf.top"
+	local order=(traced)
+	[ -n "$base_bin" ] && order+=(base)
+	for ((r = 0; r < ROUNDS_N; r++)); do
+		declare -A got=()
+		for ((k = 0; k < ${#order[@]}; k++)); do
+			v=${order[(r + k) % ${#order[@]}]}
+			if [ "$v" = base ]; then
+				got[$v]=$(bpf_run "$base_bin" "$@")
+			else
+				got[$v]=$(bpf_run ./ipctrace "$@")
+				cat "$tmp/bpf.names" >>"$tmp/bpf.top"
+			fi
+		done
+		# per round: this tree's BPF ns/rt, its BPF/rest, the same for REV
+		echo "${got[traced]} ${got[base]:-1 2 0}" | awk '{
+			b = $3 / $1; e = $2 / $1; bb = $6 / $4; eb = $5 / $4
+			printf "%.1f %.6f %.1f %.6f %.6f\n", b, b / (e - b), bb, bb / (eb - bb),
+				(1 + b / (e - b)) / (1 + bb / (eb - bb)) }' >>"$results"
+		progress "  $name: round $((r + 1))/$ROUNDS_N"
+		unset got
+	done
+	progress ""
+	line=$(printf '%-18s %8.0fns %9.3f' "$name" "$(awk '{ print $1 }' "$results" | median)" \
+		"$(awk '{ print $2 }' "$results" | median)")
+	if [ -n "$base_bin" ]; then
+		line+=$(printf ' %8.0fns %9.3f %8s %9s' "$(awk '{ print $3 }' "$results" | median)" \
+			"$(awk '{ print $4 }' "$results" | median)" \
+			"$(printf 'x%.3f' "$(awk '{ print $5 }' "$results" | median)")" \
+			"$(awk '{ print $5 }' "$results" | quantile 0.25 | awk '{ printf "%.3f", $1 }')-$(awk '{ print $5 }' "$results" | quantile 0.75 | awk '{ printf "%.3f", $1 }')")
+	fi
+	echo "$line"
+	# this tree's costliest programs, ns per round trip (sum over the rounds / rounds)
+	awk -v n="$ROUNDS_N" -v rt="$ROUNDS" '{ t[$1] += $2 } END {
+		for (p in t) printf "%.0f %s\n", t[p] / n / rt, p }' "$tmp/bpf.top" |
+		sort -rn | head -5 | awk '{ s = s sprintf("%s %sns  ", $2, $1) } END { print "    " s }'
+}
+
+if wanted bpf; then
+	if ! command -v bpftool >/dev/null; then
+		echo "bench/run.sh: the bpf group needs bpftool (scripts/install-deps.sh installs it)" >&2
+		exit 1
+	fi
+	echo
+	echo "BPF time per round trip (kernel.bpf_stats_enabled), pinned to CPU $CPU, $ROUNDS round" \
+		"trips per run; BPF/rest: over the rest of the same run's round trip"
+	if [ -n "$base_bin" ]; then
+		printf '%-18s %10s %9s %10s %9s %8s %9s\n' "case" "this tree" "BPF/rest" "$base_rev" \
+			"BPF/rest" "est. x" "p25-p75"
+	else
+		printf '%-18s %10s %9s\n' "case" "this tree" "BPF/rest"
+	fi
+	bpf_stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+	sysctl -qw kernel.bpf_stats_enabled=1
+	measure_bpf "pipe 1B pinned" examples/bin/pingpong -n "$ROUNDS" -s 1 -C "$CPU"
+	measure_bpf "unix 1B pinned" examples/bin/sock_pingpong -t unix -n "$ROUNDS" -s 1 -C "$CPU"
+	measure_bpf "tcp 1B pinned" examples/bin/sock_pingpong -t tcp -n "$ROUNDS" -s 1 -C "$CPU"
+	sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_was"
+	bpf_stats_was=
+fi
 
 # -m file on a file read/write loop: untraced, traced, traced with -m file.
 measure_file() {
