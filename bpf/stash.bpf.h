@@ -104,8 +104,9 @@ _Static_assert(STASH_SOCK_OFF % 8 == 0 && STASH_FILE_OFF % 8 == 0 &&
 
 /*
  * --events (event.bpf.h): what a pipe or socket call's record needs, per
- * thread, apart from the stash: the stash is built and copied whole at
- * every traced call, and without --events none of this is touched.
+ * thread, apart from the stash: the stash is built on the stack and
+ * copied into its slot at every traced call, and without --events none of
+ * this is touched.
  */
 struct pipe_ev {
 	__u64 ev_req;       /* what the call asked for: bytes (a count, a length, iovecs' sum) */
