@@ -19,6 +19,11 @@
 # are what the workload measures around its exchange loop, so ipctrace's
 # start-up is not counted.
 #
+# The "bpf" group: the programs' own run time per round trip of the pinned
+# pipe, unix and TCP ping-pongs (kernel.bpf_stats_enabled), over the rest
+# of the same run's round trip; with BASE, REV's too and the estimated
+# change (see measure_bpf below).
+#
 # The "file" group: what -m file costs a process that reads and writes a
 # regular file (examples/bin/file_loop: -n 64-byte pwrite+pread pairs, and
 # write+read pairs), untraced, traced without -m file (its regular-file
@@ -39,7 +44,7 @@
 # Environment: ROUNDS (round trips per run, default 100000), ROUNDS_N (runs
 # per variant, default 7), LOOP_N (getppid calls per run, default 2000000),
 # CPU (the CPU of the pinned case, default 0), CASES (which groups to run,
-# default "start pipe sock futex file events loop"), EV_RATES (writes per
+# default "start pipe sock futex bpf file events loop"), EV_RATES (writes per
 # second offered in the events group's drop-rate rows, default "25000 50000
 # 100000 200000 400000"), BASE (a git revision to compare
 # with: `make bench BASE=v1.2` or `BASE=HEAD~3`; built once in .output/base).
